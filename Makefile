@@ -1,0 +1,49 @@
+# Everything a fresh clone needs: `make run` serves the site, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test setup db lint format lock clean
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+setup: $(VENV)/.installed
+
+compilemessages: setup
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+
+# Migrate, load every fixture in fixtures/ and make sure the local admin account exists.
+db: setup compilemessages
+	$(PY) manage.py migrate --no-input
+	@if ls fixtures/*.yaml >/dev/null 2>&1; then $(PY) manage.py import_programme fixtures/*.yaml; fi
+	$(PY) manage.py ensure_local_admin
+
+run: db
+	$(PY) manage.py runserver $(HOST)
+
+test: setup compilemessages
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Re-pin requirements.lock from the ranges in pyproject.toml.
+lock:
+	rm -rf /tmp/csml-lock && $(PYTHON) -m venv /tmp/csml-lock
+	/tmp/csml-lock/bin/pip install --quiet '.[dev]'
+	/tmp/csml-lock/bin/pip freeze --exclude csmlsite > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pgdata staticfiles

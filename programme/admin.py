@@ -1,0 +1,213 @@
+"""The staff's editing interface: one admin per model, ordered children inline."""
+
+from django.contrib import admin
+from django.db.models import Count, Prefetch
+from django.utils.translation import gettext_lazy as _
+
+from programme.models import (
+    CommitteeMembership,
+    Conference,
+    Contact,
+    ItemHost,
+    Organisation,
+    Person,
+    ProgrammeItem,
+    Room,
+    Session,
+    SessionChair,
+    Talk,
+    TalkSpeaker,
+    Track,
+)
+
+
+class OrganisationInline(admin.TabularInline):
+    model = Organisation
+    extra = 0
+    fields = ("role", "name", "position")
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("name", "email", "phone", "role", "position")
+
+
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+    fields = ("name", "position")
+
+
+class TrackInline(admin.TabularInline):
+    model = Track
+    extra = 0
+    fields = ("code", "name_zh", "name_en", "position")
+
+
+@admin.register(Conference)
+class ConferenceAdmin(admin.ModelAdmin):
+    list_display = ("year", "name_zh", "start_date", "end_date", "venue", "published")
+    list_filter = ("published",)
+    search_fields = ("name_zh", "name_en", "venue")
+    inlines = (OrganisationInline, ContactInline, RoomInline, TrackInline)
+    fieldsets = (
+        (None, {"fields": ("year", "name_zh", "name_en", "short_name", "published")}),
+        (
+            _("Dates and place"),
+            {
+                "fields": (
+                    ("start_date", "end_date"),
+                    ("registration_date", "registration_times"),
+                    "venue",
+                    "address",
+                    ("website", "livestream"),
+                    ("hotel_name", "hotel_website", "hotel_phone"),
+                )
+            },
+        ),
+        (_("Introduction"), {"fields": ("intro_zh", "intro_en")}),
+        (_("Editorial notes"), {"classes": ("collapse",), "fields": ("notes",)}),
+    )
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ("key", "name", "name_en", "email", "slug")
+    search_fields = ("key", "name", "name_en", "email")
+    readonly_fields = ("slug",)
+
+
+@admin.register(CommitteeMembership)
+class CommitteeMembershipAdmin(admin.ModelAdmin):
+    list_display = ("person", "role", "title", "affiliation", "position", "conference")
+    list_filter = ("conference", "role")
+    list_select_related = ("person", "conference")
+    search_fields = ("person__name", "affiliation")
+    autocomplete_fields = ("person",)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "role", "email", "phone", "conference")
+    list_filter = ("conference",)
+    list_select_related = ("conference",)
+    search_fields = ("name", "email", "role")
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("name", "conference", "position")
+    list_filter = ("conference",)
+    list_select_related = ("conference",)
+    search_fields = ("name",)
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    list_display = ("name_zh", "code", "conference", "session_count")
+    list_filter = ("conference",)
+    list_select_related = ("conference",)
+    search_fields = ("name_zh", "name_en", "code")
+    filter_horizontal = ("contacts", "editors")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_sessions=Count("sessions"))
+
+    @admin.display(description=_("sessions"), ordering="n_sessions")
+    def session_count(self, track):
+        return track.n_sessions
+
+
+class ItemHostInline(admin.TabularInline):
+    model = ItemHost
+    extra = 0
+    autocomplete_fields = ("person",)
+    fields = ("position", "person", "affiliation")
+
+
+@admin.register(ProgrammeItem)
+class ProgrammeItemAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "date", "start", "end", "room", "conference")
+    list_filter = ("conference", "kind", "date")
+    list_select_related = ("room", "conference")
+    search_fields = ("title", "description")
+    autocomplete_fields = ("room",)
+    inlines = (ItemHostInline,)
+
+
+class SessionChairInline(admin.TabularInline):
+    model = SessionChair
+    extra = 0
+    autocomplete_fields = ("person",)
+    fields = ("position", "person", "affiliation", "online")
+
+
+class TalkInline(admin.TabularInline):
+    """Talks of a session in order; edit `order` to reorder, open a talk for its speakers."""
+
+    model = Talk
+    extra = 0
+    fields = ("position", "code", "title", "online")
+    show_change_link = True
+    ordering = ("position",)
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ("code", "topic", "date", "start", "end", "room", "track", "chair_names")
+    list_display_links = ("code", "topic")
+    list_filter = ("conference", "date", "track", "room")
+    list_select_related = ("room", "track", "conference")
+    search_fields = ("code", "topic", "session_chairs__person__name")
+    autocomplete_fields = ("room",)
+    inlines = (SessionChairInline, TalkInline)
+
+    def get_queryset(self, request):
+        chairs = SessionChair.objects.select_related("person").order_by("position")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("session_chairs", chairs, to_attr="ordered_chairs"))
+        )
+
+    @admin.display(description=_("chairs"))
+    def chair_names(self, session):
+        return "、".join(chair.person.name for chair in session.ordered_chairs)
+
+
+class TalkSpeakerInline(admin.TabularInline):
+    model = TalkSpeaker
+    extra = 0
+    autocomplete_fields = ("person",)
+    fields = ("position", "person", "affiliation", "bio")
+
+
+@admin.register(Talk)
+class TalkAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "speaker_names", "session", "online", "conference")
+    list_display_links = ("code", "title")
+    list_filter = ("conference", "session__date", "session__track", "session__room", "online")
+    list_select_related = ("session", "conference")
+    search_fields = (
+        "code",
+        "title",
+        "abstract",
+        "talk_speakers__person__name",
+        "talk_speakers__affiliation",
+    )
+    autocomplete_fields = ("session",)
+    readonly_fields = ("guid",)
+    inlines = (TalkSpeakerInline,)
+
+    def get_queryset(self, request):
+        speakers = TalkSpeaker.objects.select_related("person").order_by("position")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("talk_speakers", speakers, to_attr="ordered_speakers"))
+        )
+
+    @admin.display(description=_("speakers"))
+    def speaker_names(self, talk):
+        return "、".join(speaker.person.name for speaker in talk.ordered_speakers)

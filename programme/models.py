@@ -1,0 +1,551 @@
+"""The programme of a CSML conference: years, people, rooms, tracks, sessions, talks.
+
+A Person is one row per real person across all years. What a programme book prints
+beside a name in one year (affiliation, title, online attendance, bio) lives on the
+appearance: CommitteeMembership, ItemHost, SessionChair, TalkSpeaker.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from pypinyin import lazy_pinyin
+
+
+class ConferenceQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+
+class ConferenceManager(models.Manager.from_queryset(ConferenceQuerySet)):
+    def get_by_natural_key(self, year):
+        return self.get(year=year)
+
+
+class Conference(models.Model):
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    short_name = models.CharField(
+        _("short name"), max_length=40, blank=True, help_text=_("e.g. CSML2025")
+    )
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    registration_date = models.DateField(
+        _("registration day"), null=True, blank=True, help_text=_("The day before, if any.")
+    )
+    registration_times = models.CharField(
+        _("registration times"),
+        max_length=300,
+        blank=True,
+        help_text=_("As printed, e.g. 8 月 8 日 15:00-18:00；8 月 9 日-8 月 10 日 7:30-17:00"),
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    website = models.CharField(_("website"), max_length=300, blank=True)
+    livestream = models.CharField(_("live stream link"), max_length=300, blank=True)
+    hotel_name = models.CharField(_("hotel"), max_length=200, blank=True)
+    hotel_website = models.CharField(_("hotel website"), max_length=300, blank=True)
+    hotel_phone = models.CharField(_("hotel phone"), max_length=100, blank=True)
+    intro_zh = models.TextField(_("introduction (Chinese)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+    notes = models.JSONField(
+        _("editorial notes"),
+        default=list,
+        blank=True,
+        help_text=_("Judgment calls made when transcribing the programme book."),
+    )
+    published = models.BooleanField(_("published"), default=False)
+
+    objects = ConferenceManager()
+
+    class Meta:
+        ordering = ("-year",)
+        verbose_name = _("conference")
+        verbose_name_plural = _("conferences")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="conference_ends_after_start",
+            ),
+        )
+
+    def __str__(self):
+        return self.short_name or f"CSML{self.year}"
+
+    def natural_key(self):
+        return (self.year,)
+
+    def get_absolute_url(self):
+        return reverse("programme:conference-home", args=[self.year])
+
+
+class Organisation(models.Model):
+    """A host (主办) or co-host (协办) organisation of one year."""
+
+    class Role(models.TextChoices):
+        HOST = "host", _("host")
+        CO_HOST = "co_host", _("co-host")
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="organisations", verbose_name=_("conference")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ("conference", "role", "position")
+        verbose_name = _("host organisation")
+        verbose_name_plural = _("host organisations")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "role", "name"), name="organisation_unique_per_role"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()}, {self.conference})"
+
+
+class PersonManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+def pinyin_slug(text: str) -> str:
+    """`张林峰` -> `zhang-lin-feng`; ASCII words are kept, everything else dropped."""
+    words = []
+    for part in lazy_pinyin(text):
+        cleaned = "".join(ch.lower() if ch.isascii() and ch.isalnum() else " " for ch in part)
+        words.extend(cleaned.split())
+    return "-".join(words) or "person"
+
+
+class Person(models.Model):
+    key = models.CharField(
+        _("key"),
+        max_length=200,
+        unique=True,
+        help_text=_("The name, or for homonyms the name with a qualifier: 王磊 (浙江大学)"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    homepage = models.URLField(_("homepage"), blank=True)
+    bio = models.TextField(_("bio"), blank=True)
+
+    objects = PersonManager()
+
+    class Meta:
+        ordering = ("key",)
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self):
+        return self.key
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.unused_slug(pinyin_slug(self.key))
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def unused_slug(cls, base: str) -> str:
+        """Different names can share a pinyin (张力, 章立): number the later ones."""
+        taken = set(
+            cls.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def natural_key(self):
+        return (self.key,)
+
+    def get_absolute_url(self):
+        return reverse("programme:person-detail", args=[self.slug])
+
+
+class Appearance(models.Model):
+    """What the book prints beside a person's name in one place of one year."""
+
+    person = models.ForeignKey(Person, models.PROTECT, verbose_name=_("person"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    affiliation = models.CharField(_("affiliation"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("position",)
+
+
+class CommitteeMembership(Appearance):
+    class Role(models.TextChoices):
+        CHAIR = "chairs", _("conference chair")
+        ACADEMIC = "academic_committee", _("academic committee")
+        ROUNDTABLE_MODERATOR = "roundtable_moderator", _("roundtable moderator")
+        ROUNDTABLE_PANEL = "roundtable_panel", _("roundtable panel")
+        INVITED_SPEAKER = "invited_speakers", _("invited speaker")
+        ORGANISING_CHAIR = "organising_chairs", _("organising committee chair")
+        ORGANISING_MEMBER = "organising_members", _("organising committee member")
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="committee", verbose_name=_("conference")
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    title = models.CharField(
+        _("title"), max_length=100, blank=True, help_text=_("As printed, e.g. 院士, 教授")
+    )
+
+    class Meta(Appearance.Meta):
+        ordering = ("conference", "role", "position")
+        verbose_name = _("committee membership")
+        verbose_name_plural = _("committees")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "role", "person"), name="committee_person_once_per_role"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.person} — {self.get_role_display()} ({self.conference})"
+
+
+class Contact(models.Model):
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="contacts", verbose_name=_("conference")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    role = models.CharField(
+        _("role"), max_length=100, blank=True, help_text=_("e.g. 会务组, 学生分会联系人")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ("conference", "position")
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "name"), name="contact_name_unique_per_conference"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+class RoomManager(models.Manager):
+    def get_by_natural_key(self, year, name):
+        return self.get(conference__year=year, name=name)
+
+
+class Room(models.Model):
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="rooms", verbose_name=_("conference")
+    )
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("As printed, e.g. 友谊宫 5 号会议室")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = RoomManager()
+
+    class Meta:
+        ordering = ("conference", "position")
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "name"), name="room_name_unique_per_conference"
+            ),
+        )
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.conference.year, self.name)
+
+
+class TrackManager(models.Manager):
+    def get_by_natural_key(self, year, code):
+        return self.get(conference__year=year, code=code)
+
+
+class Track(models.Model):
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="tracks", verbose_name=_("conference")
+    )
+    code = models.SlugField(_("code"), max_length=40, help_text=_("e.g. main, student"))
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    contacts = models.ManyToManyField(
+        Contact, blank=True, related_name="tracks", verbose_name=_("contacts")
+    )
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="edited_tracks",
+        verbose_name=_("editors"),
+        help_text=_("User accounts that may edit this track's sessions and talks."),
+    )
+
+    objects = TrackManager()
+
+    class Meta:
+        ordering = ("conference", "position")
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "code"), name="track_code_unique_per_conference"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.name_zh} ({self.conference})"
+
+    def natural_key(self):
+        return (self.conference.year, self.code)
+
+
+class Scheduled(models.Model):
+    """Something on one day of the programme, from `start` to `end`."""
+
+    date = models.DateField(_("date"))
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+
+    class Meta:
+        abstract = True
+
+
+class ProgrammeItem(Scheduled):
+    """A non-parallel row of the schedule: registration, opening, invited talk, lunch..."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("registration")
+        OPENING = "opening", _("opening")
+        INVITED_TALK = "invited_talk", _("invited talk")
+        BREAK = "break", _("break")
+        LUNCH = "lunch", _("lunch")
+        ROUNDTABLE = "roundtable", _("roundtable")
+        PHOTO = "photo", _("group photo")
+        CLOSING = "closing", _("closing")
+        OTHER = "other", _("other")
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="programme_items", verbose_name=_("conference")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    room = models.ForeignKey(
+        Room, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("room")
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    hosts = models.ManyToManyField(
+        Person, through="ItemHost", related_name="hosted_items", verbose_name=_("hosts")
+    )
+
+    class Meta:
+        ordering = ("conference", "date", "start", "end")
+        verbose_name = _("programme item")
+        verbose_name_plural = _("programme items")
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="programme_item_ends_after_start"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.date} {self.start:%H:%M} {self.title}"
+
+
+class ItemHost(Appearance):
+    item = models.ForeignKey(
+        ProgrammeItem, models.CASCADE, related_name="item_hosts", verbose_name=_("item")
+    )
+
+    class Meta(Appearance.Meta):
+        verbose_name = _("host")
+        verbose_name_plural = _("hosts")
+        constraints = (
+            models.UniqueConstraint(fields=("item", "person"), name="item_host_once"),
+        )
+
+    def __str__(self):
+        return str(self.person)
+
+
+class SessionManager(models.Manager):
+    def get_by_natural_key(self, year, code):
+        return self.get(conference__year=year, code=code)
+
+
+class Session(Scheduled):
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="sessions", verbose_name=_("conference")
+    )
+    track = models.ForeignKey(
+        Track, models.PROTECT, related_name="sessions", verbose_name=_("track")
+    )
+    code = models.CharField(_("code"), max_length=20, help_text=_("e.g. A1, E2"))
+    topic = models.CharField(_("topic"), max_length=300)
+    room = models.ForeignKey(
+        Room,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("room"),
+    )
+    meeting = models.CharField(
+        _("online meeting"), max_length=100, blank=True, help_text=_("e.g. 腾讯会议 998-210-141")
+    )
+    chairs = models.ManyToManyField(
+        Person, through="SessionChair", related_name="chaired_sessions", verbose_name=_("chairs")
+    )
+
+    objects = SessionManager()
+
+    class Meta:
+        ordering = ("conference", "date", "start", "code")
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "code"), name="session_code_unique_per_conference"
+            ),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_ends_after_start"),
+        )
+
+    def __str__(self):
+        return f"{self.code} {self.topic}"
+
+    def natural_key(self):
+        return (self.conference.year, self.code)
+
+    natural_key.dependencies = ["programme.conference"]
+
+    def get_absolute_url(self):
+        return reverse("programme:session-detail", args=[self.conference.year, self.code])
+
+
+class SessionChair(Appearance):
+    session = models.ForeignKey(
+        Session, models.CASCADE, related_name="session_chairs", verbose_name=_("session")
+    )
+    online = models.BooleanField(_("online"), default=False)
+
+    class Meta(Appearance.Meta):
+        verbose_name = _("chair")
+        verbose_name_plural = _("chairs")
+        constraints = (
+            models.UniqueConstraint(fields=("session", "person"), name="session_chair_once"),
+        )
+
+    def __str__(self):
+        return str(self.person)
+
+
+class TalkManager(models.Manager):
+    def get_by_natural_key(self, year, code):
+        return self.get(conference__year=year, code=code)
+
+
+class Talk(models.Model):
+    """A talk in a parallel session, or the invited talk of a programme item."""
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="talks", verbose_name=_("conference")
+    )
+    code = models.CharField(_("code"), max_length=20, help_text=_("e.g. A1-1; P1 for invited"))
+    session = models.ForeignKey(
+        Session,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="talks",
+        verbose_name=_("session"),
+    )
+    item = models.OneToOneField(
+        ProgrammeItem,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="talk",
+        verbose_name=_("programme item"),
+    )
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    title = models.CharField(_("title"), max_length=500)
+    abstract = models.TextField(_("abstract"), blank=True)
+    online = models.BooleanField(_("online"), default=False)
+    start = models.TimeField(_("start"), null=True, blank=True)
+    end = models.TimeField(_("end"), null=True, blank=True)
+    guid = models.UUIDField(
+        _("GUID"), default=uuid.uuid4, editable=False, help_text=_("Stable id for exports.")
+    )
+    speakers = models.ManyToManyField(
+        Person, through="TalkSpeaker", related_name="talks", verbose_name=_("speakers")
+    )
+
+    objects = TalkManager()
+
+    class Meta:
+        ordering = ("conference", "session", "position")
+        verbose_name = _("talk")
+        verbose_name_plural = _("talks")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "code"), name="talk_code_unique_per_conference"
+            ),
+            models.CheckConstraint(
+                condition=Q(session__isnull=True, item__isnull=False)
+                | Q(session__isnull=False, item__isnull=True),
+                name="talk_in_session_or_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gt=F("start")),
+                name="talk_ends_after_start",
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def natural_key(self):
+        return (self.conference.year, self.code)
+
+    def get_absolute_url(self):
+        return reverse("programme:talk-detail", args=[self.conference.year, self.code])
+
+    @property
+    def is_invited(self):
+        return self.item_id is not None
+
+
+class TalkSpeaker(Appearance):
+    talk = models.ForeignKey(
+        Talk, models.CASCADE, related_name="talk_speakers", verbose_name=_("talk")
+    )
+    bio = models.TextField(_("bio"), blank=True, help_text=_("As printed that year."))
+
+    class Meta(Appearance.Meta):
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+        constraints = (
+            models.UniqueConstraint(fields=("talk", "person"), name="talk_speaker_once"),
+        )
+
+    def __str__(self):
+        return str(self.person)
