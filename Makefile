@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup db lint format lock clean
+.PHONY: run test setup assets db lint format lock clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,11 +14,13 @@ $(VENV)/.installed: requirements.lock
 
 setup: $(VENV)/.installed
 
-compilemessages: setup
+# Translations and static files are built, not committed.
+assets: setup
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
+	$(PY) manage.py collectstatic --no-input >/dev/null
 
 # Migrate, load every fixture in fixtures/ and make sure the local admin account exists.
-db: setup compilemessages
+db: assets
 	$(PY) manage.py migrate --no-input
 	@if ls fixtures/*.yaml >/dev/null 2>&1; then $(PY) manage.py import_programme fixtures/*.yaml; fi
 	$(PY) manage.py ensure_local_admin
@@ -26,7 +28,7 @@ db: setup compilemessages
 run: db
 	$(PY) manage.py runserver $(HOST)
 
-test: setup compilemessages
+test: assets
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest

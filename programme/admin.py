@@ -1,6 +1,7 @@
 """The staff's editing interface: one admin per model, ordered children inline."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,8 @@ class PersonAdmin(admin.ModelAdmin):
     list_display = ("key", "name", "name_en", "email", "slug")
     search_fields = ("key", "name", "name_en", "email")
     readonly_fields = ("slug",)
+    # Django 5.2 warns unless the scheme guessed for "example.org" is chosen explicitly.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(CommitteeMembership)

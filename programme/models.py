@@ -76,11 +76,11 @@ class Conference(models.Model):
     def __str__(self):
         return self.short_name or f"CSML{self.year}"
 
-    def natural_key(self):
-        return (self.year,)
-
     def get_absolute_url(self):
         return reverse("programme:conference-home", args=[self.year])
+
+    def natural_key(self):
+        return (self.year,)
 
 
 class Organisation(models.Model):
@@ -154,12 +154,13 @@ class Person(models.Model):
             self.slug = self.unused_slug(pinyin_slug(self.key))
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("programme:person-detail", args=[self.slug])
+
     @classmethod
     def unused_slug(cls, base: str) -> str:
         """Different names can share a pinyin (张力, 章立): number the later ones."""
-        taken = set(
-            cls.objects.filter(slug__startswith=base).values_list("slug", flat=True)
-        )
+        taken = set(cls.objects.filter(slug__startswith=base).values_list("slug", flat=True))
         slug, n = base, 1
         while slug in taken:
             n += 1
@@ -168,9 +169,6 @@ class Person(models.Model):
 
     def natural_key(self):
         return (self.key,)
-
-    def get_absolute_url(self):
-        return reverse("programme:person-detail", args=[self.slug])
 
 
 class Appearance(models.Model):
@@ -379,9 +377,7 @@ class ItemHost(Appearance):
     class Meta(Appearance.Meta):
         verbose_name = _("host")
         verbose_name_plural = _("hosts")
-        constraints = (
-            models.UniqueConstraint(fields=("item", "person"), name="item_host_once"),
-        )
+        constraints = (models.UniqueConstraint(fields=("item", "person"), name="item_host_once"),)
 
     def __str__(self):
         return str(self.person)
@@ -397,7 +393,11 @@ class Session(Scheduled):
         Conference, models.CASCADE, related_name="sessions", verbose_name=_("conference")
     )
     track = models.ForeignKey(
-        Track, models.PROTECT, related_name="sessions", verbose_name=_("track")
+        # RESTRICT: a track with sessions cannot go, unless its whole conference does.
+        Track,
+        models.RESTRICT,
+        related_name="sessions",
+        verbose_name=_("track"),
     )
     code = models.CharField(_("code"), max_length=20, help_text=_("e.g. A1, E2"))
     topic = models.CharField(_("topic"), max_length=300)
@@ -426,19 +426,21 @@ class Session(Scheduled):
             models.UniqueConstraint(
                 fields=("conference", "code"), name="session_code_unique_per_conference"
             ),
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="session_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="session_ends_after_start"
+            ),
         )
 
     def __str__(self):
         return f"{self.code} {self.topic}"
 
+    def get_absolute_url(self):
+        return reverse("programme:session-detail", args=[self.conference.year, self.code])
+
     def natural_key(self):
         return (self.conference.year, self.code)
 
     natural_key.dependencies = ["programme.conference"]
-
-    def get_absolute_url(self):
-        return reverse("programme:session-detail", args=[self.conference.year, self.code])
 
 
 class SessionChair(Appearance):
@@ -523,11 +525,11 @@ class Talk(models.Model):
     def __str__(self):
         return f"{self.code} {self.title}"
 
-    def natural_key(self):
-        return (self.conference.year, self.code)
-
     def get_absolute_url(self):
         return reverse("programme:talk-detail", args=[self.conference.year, self.code])
+
+    def natural_key(self):
+        return (self.conference.year, self.code)
 
     @property
     def is_invited(self):

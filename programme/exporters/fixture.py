@@ -135,9 +135,7 @@ def export_programme(year: int) -> str:
         )
         for s in queries.sessions_for_conference(conference).order_by("date", "start", "code")
     ]
-    return yaml.dump(
-        document, Dumper=FixtureDumper, allow_unicode=True, sort_keys=False, width=100
-    )
+    return yaml.dump(document, Dumper=FixtureDumper, allow_unicode=True, sort_keys=False, width=100)
 
 
 def has_talk(item) -> bool:

@@ -179,9 +179,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
         rooms.apply(name, {"conference_id": conference.pk, "name": name, "position": position})
     room_id = {name: rooms.rows[name].pk for name in data.rooms}
 
-    tracks = Sync(
-        Track, conference.tracks.prefetch_related("contacts"), lambda r: r.code, report
-    )
+    tracks = Sync(Track, conference.tracks.prefetch_related("contacts"), lambda r: r.code, report)
     for position, track in enumerate(data.tracks):
         row = tracks.apply(
             track.code,
@@ -316,7 +314,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
 
 
 def load_appearances(sync: Sync, people: PeopleIndex, refs: list[PersonRef], parent, extra):
-    (parent_field, parent_id), = parent.items()
+    ((parent_field, parent_id),) = parent.items()
     for position, ref in enumerate(refs):
         person = people.get(ref.key)
         sync.apply(

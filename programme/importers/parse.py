@@ -260,7 +260,7 @@ def describe(value) -> str:
 
 
 def text(reader, value, path, line) -> str:
-    if isinstance(value, bool) or isinstance(value, dict | list):
+    if isinstance(value, bool | dict | list):
         raise Invalid(f"expected text, found {describe(value)}")
     if isinstance(value, dt.date):
         raise Invalid(f"expected text, found the date {value}; quote it")
@@ -447,7 +447,9 @@ SESSION_SPEC = {
 
 
 def committees_value(reader, value, path, line) -> dict:
-    spec = {role: (list_of(person_ref_with("affiliation", "title")), list) for role in COMMITTEE_ROLES}
+    spec = {
+        role: (list_of(person_ref_with("affiliation", "title")), list) for role in COMMITTEE_ROLES
+    }
     return reader.record(value, path, spec, line) or {}
 
 
@@ -532,7 +534,9 @@ def check_consistency(data: ProgrammeData, document: LocatedDict, reader: Reader
     unique([c.name for c in data.contacts], "contact", lambda i: ("contacts", i, "name"))
     unique([s.code for s in data.sessions], "session code", lambda i: ("sessions", i, "code"))
     unique([item.key for item in data.programme], "programme row", lambda i: ("programme", i))
-    talk_paths = [("programme", i, "talk", "code") for i, it in enumerate(data.programme) if it.talk]
+    talk_paths = [
+        ("programme", i, "talk", "code") for i, it in enumerate(data.programme) if it.talk
+    ]
     talk_paths += [
         ("sessions", i, "talks", j, "code")
         for i, session in enumerate(data.sessions)
@@ -561,9 +565,11 @@ def check_consistency(data: ProgrammeData, document: LocatedDict, reader: Reader
                 f"{ref.key!r} names several people; use one of their keys from people",
             )
 
-    rooms, tracks, contacts = set(data.rooms), {t.code for t in data.tracks}, {
-        c.name for c in data.contacts
-    }
+    rooms, tracks, contacts = (
+        set(data.rooms),
+        {t.code for t in data.tracks},
+        {c.name for c in data.contacts},
+    )
 
     def check_room(room, path):
         if room and room not in rooms:
@@ -582,6 +588,7 @@ def check_consistency(data: ProgrammeData, document: LocatedDict, reader: Reader
             if name not in contacts:
                 path = ("tracks", i, "contacts")
                 reader.error(line_of(*path), format_path(path), f"contact {name!r} not in contacts")
+
     def check_refs(refs, path):
         unique([ref.key for ref in refs], "person", lambda j: (*path, j))
         for j, ref in enumerate(refs):

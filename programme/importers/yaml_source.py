@@ -74,4 +74,9 @@ def _construct(loader, node):
         value.line = node.start_mark.line + 1
         value.item_lines = [item.start_mark.line + 1 for item in node.value]
         return value
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        # A scalar that looks like a date but is none (2025-08-32): keep the text, so
+        # that the field's check reports it with its place.
+        return node.value

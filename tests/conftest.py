@@ -1,0 +1,26 @@
+from pathlib import Path
+
+import pytest
+
+from programme.importers import import_programme_files
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+YEARS = (2022, 2024, 2025)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the three real programme books once for the whole run.
+
+    Tests run in transactions that are rolled back, so every test sees exactly the
+    fixtures' data and may change it freely.
+    """
+    with django_db_blocker.unblock():
+        import_programme_files(sorted(FIXTURES.glob("csml*.yaml")))
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("staff", "staff@example.org", "pw")
+    client.force_login(user)
+    return client
