@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup assets db lint format lock clean
+.PHONY: run test setup system-packages assets db lint format lock clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(VENV)/.installed: requirements.lock
 
 setup: $(VENV)/.installed
 
+# Debian packages the build needs: gettext compiles the translations.
+system-packages:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+
 # Translations and static files are built, not committed.
-assets: setup
+assets: setup system-packages
 	$(PY) manage.py compilemessages --ignore=.venv >/dev/null
 	$(PY) manage.py collectstatic --no-input >/dev/null
 
