@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils import translation
 
 from programme.importers.parse import PersonRef, ProgrammeData, TalkData
 from programme.models import (
@@ -64,7 +65,9 @@ class Sync:
         self.rows = {key(row): row for row in existing}
         self.seen = set()
         self.report = report
-        self.label = model._meta.verbose_name_plural
+        # Reports are counted by English plural ("talks"), whatever language is active.
+        with translation.override("en"):
+            self.label = str(model._meta.verbose_name_plural)
 
     def apply(self, key, values: dict) -> models.Model:
         self.seen.add(key)
