@@ -1,8 +1,10 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+# Public pages are cacheable per URL, so the language is in the path: /2025/ is Chinese,
+# /en/2025/ English. The admin keeps Django's own language negotiation.
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("programme.urls")),
+    *i18n_patterns(path("", include("programme.urls")), prefix_default_language=False),
 ]

@@ -551,3 +551,22 @@ class TalkSpeaker(Appearance):
 
     def __str__(self):
         return str(self.person)
+
+
+class DataVersion(models.Model):
+    """One row counting changes to programme data, for page caches and ETags.
+
+    Database triggers (migration 0002) bump it on every INSERT, UPDATE or DELETE of a
+    programme table, whoever writes: the admin, an import, a track contact, raw SQL.
+    """
+
+    version = models.BigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+        constraints = (models.CheckConstraint(condition=Q(pk=1), name="data_version_single_row"),)
+
+    def __str__(self):
+        return f"v{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

@@ -1,10 +1,33 @@
-"""Reads shaped for one page each. Templates never follow a relation not fetched here."""
+"""Reads shaped for one page each. Templates never follow a relation not fetched here.
 
-from django.db.models import Prefetch, QuerySet
+Query budget: a public page reads the data version (with its conference, for year pages)
+and then at most four more queries, however many talks the year has. The appearances of
+people (chairs, hosts, speakers) of a whole page come in one UNION query.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 
 from programme.models import (
     CommitteeMembership,
     Conference,
+    DataVersion,
     ItemHost,
     Person,
     ProgrammeItem,
@@ -14,84 +37,443 @@ from programme.models import (
     TalkSpeaker,
 )
 
-
-def ordered_speakers() -> Prefetch:
-    speakers = TalkSpeaker.objects.select_related("person").order_by("position")
-    return Prefetch("talk_speakers", speakers, to_attr="ordered_speakers")
+# ---------------------------------------------------------------------------
+# Data version: what page caches and ETags are keyed on.
 
 
-def ordered_chairs() -> Prefetch:
-    chairs = SessionChair.objects.select_related("person").order_by("position")
-    return Prefetch("session_chairs", chairs, to_attr="ordered_chairs")
+@dataclass(frozen=True)
+class DataState:
+    version: int
+    changed_at: dt.datetime
 
 
-def ordered_hosts() -> Prefetch:
-    hosts = ItemHost.objects.select_related("person").order_by("position")
-    return Prefetch("item_hosts", hosts, to_attr="ordered_hosts")
+def data_state() -> DataState:
+    row = DataVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
+    if row is None:  # a flushed test database: the row comes back on first use
+        row = DataVersion.objects.get_or_create(pk=1)[0]
+        return DataState(row.version, row.changed_at)
+    return DataState(*row)
 
 
-def published_conference(year: int) -> Conference:
-    """The published conference of `year`; raises Conference.DoesNotExist."""
-    return Conference.objects.published().get(year=year)
-
-
-def programme_items_for_conference(conference: Conference) -> QuerySet[ProgrammeItem]:
-    """Items with `room`, `ordered_hosts` and their invited `talk` with `ordered_speakers`."""
-    talks = Talk.objects.prefetch_related(ordered_speakers())
+def published_conference_with_state(year: int) -> Conference | None:
+    """The published conference of `year` with `data_version` and `data_changed_at`, in
+    one query; None if there is no such published year."""
+    version = DataVersion.objects.filter(pk=1)
     return (
+        Conference.objects.published()
+        .filter(year=year)
+        .annotate(
+            data_version=Subquery(version.values("version")),
+            data_changed_at=Subquery(version.values("changed_at")),
+        )
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------
+# Appearances of people, for a whole page at once.
+
+
+def _appearance_rows(kind: str, queryset, owner: str, online, bio):
+    return queryset.values_list(
+        Value(kind, output_field=CharField()),
+        owner,
+        "position",
+        "affiliation",
+        online,
+        bio,
+        "person_id",
+        "person__key",
+        "person__name",
+        "person__name_en",
+        "person__slug",
+    )
+
+
+def attach_appearances(
+    *,
+    sessions=(),
+    items=(),
+    talks=(),
+    chairs: Q | None = None,
+    hosts: Q | None = None,
+    speakers: Q | None = None,
+):
+    """One query for the chairs, hosts and speakers matching the filters; sets
+    `ordered_chairs` on sessions, `ordered_hosts` on items, `ordered_speakers` on talks."""
+    parts = []
+    if chairs is not None:
+        parts.append(
+            _appearance_rows(
+                "chair",
+                SessionChair.objects.filter(chairs),
+                "session_id",
+                F("online"),
+                Value("", output_field=TextField()),
+            )
+        )
+    if hosts is not None:
+        parts.append(
+            _appearance_rows(
+                "host",
+                ItemHost.objects.filter(hosts),
+                "item_id",
+                Value(False, output_field=BooleanField()),
+                Value("", output_field=TextField()),
+            )
+        )
+    if speakers is not None:
+        parts.append(
+            _appearance_rows(
+                "speaker",
+                TalkSpeaker.objects.filter(speakers),
+                "talk_id",
+                Value(False, output_field=BooleanField()),
+                F("bio"),
+            )
+        )
+    rows = parts[0].union(*parts[1:], all=True) if parts else []
+    found = defaultdict(list)
+    people = {}
+    for kind, owner, position, affiliation, online, bio, pid, key, name, name_en, slug in rows:
+        person = people.get(pid) or Person(pk=pid, key=key, name=name, name_en=name_en, slug=slug)
+        people[pid] = person
+        model = {"chair": SessionChair, "host": ItemHost, "speaker": TalkSpeaker}[kind]
+        appearance = model(person=person, position=position, affiliation=affiliation)
+        if kind == "chair":
+            appearance.online = online
+        if kind == "speaker":
+            appearance.bio = bio
+        found[kind, owner].append(appearance)
+    for kind, owners in (("chair", sessions), ("host", items), ("speaker", talks)):
+        for owner in owners:
+            listed = sorted(found.get((kind, owner.pk), []), key=lambda a: a.position)
+            setattr(owner, f"ordered_{kind}s", listed)
+
+
+# ---------------------------------------------------------------------------
+# The whole programme of a year: home, schedule, abstracts, speakers.
+
+
+@dataclass
+class Block:
+    """Parallel sessions that share a day and a time slot."""
+
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    sessions: list[Session]
+
+
+@dataclass
+class Day:
+    date: dt.date
+    items: list[ProgrammeItem] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def rows(self):
+        """Items and parallel blocks in time order, for the timeline."""
+        entries = [(i.start, 0, "item", i) for i in self.items]
+        entries += [(b.start, 1, "block", b) for b in self.blocks]
+        return [(kind, value) for _, _, kind, value in sorted(entries, key=lambda e: e[:2])]
+
+
+@dataclass
+class Programme:
+    conference: Conference
+    items: list[ProgrammeItem]
+    sessions: list[Session]
+    talks: list[Talk]
+
+    @property
+    def invited_talks(self) -> list[Talk]:
+        return [t for t in self.talks if t.item_id]
+
+    @property
+    def days(self) -> list[Day]:
+        days = {}
+        for item in self.items:
+            days.setdefault(item.date, Day(item.date)).items.append(item)
+        for (date, start, end), sessions in groupby(
+            self.sessions, key=lambda s: (s.date, s.start, s.end)
+        ):
+            day = days.setdefault(date, Day(date))
+            day.blocks.append(Block(date, start, end, list(sessions)))
+        return [days[d] for d in sorted(days)]
+
+    @property
+    def tracks(self):
+        return sorted({s.track for s in self.sessions}, key=lambda t: t.position)
+
+    @property
+    def rooms(self):
+        rooms = {s.room for s in self.sessions if s.room}
+        return sorted(rooms, key=lambda r: r.position)
+
+
+def programme_for_conference(conference: Conference) -> Programme:
+    """Everything of a year in four queries: items (with room), sessions (with room,
+    track), talks, and all chairs, hosts and speakers. Each session gets `ordered_talks`,
+    each item `talk_or_none`, each talk `session_or_item`."""
+    items = list(
         ProgrammeItem.objects.filter(conference=conference)
         .select_related("room")
-        .prefetch_related(ordered_hosts(), Prefetch("talk", talks))
         .order_by("date", "start", "end")
     )
-
-
-def sessions_for_conference(conference: Conference) -> QuerySet[Session]:
-    """Sessions with `room`, `track`, `ordered_chairs` and `ordered_talks` (with speakers)."""
-    talks = Talk.objects.prefetch_related(ordered_speakers()).order_by("position")
-    return (
+    sessions = list(
         Session.objects.filter(conference=conference)
         .select_related("room", "track")
-        .prefetch_related(ordered_chairs(), Prefetch("talks", talks, to_attr="ordered_talks"))
-        .order_by("date", "start", "code")
+        .order_by("date", "start", "end", "code")
     )
-
-
-def session_detail(conference: Conference, code: str) -> Session:
-    return sessions_for_conference(conference).get(code=code)
-
-
-def talk_detail(conference: Conference, code: str) -> Talk:
-    """A talk with `session` (room, track), `item` (room) and `ordered_speakers`."""
-    return (
-        Talk.objects.filter(conference=conference)
-        .select_related("session__room", "session__track", "item__room", "conference")
-        .prefetch_related(ordered_speakers())
-        .get(code=code)
+    talks = list(
+        Talk.objects.filter(conference=conference).order_by("session_id", "position", "code")
     )
+    attach_appearances(
+        sessions=sessions,
+        items=items,
+        talks=talks,
+        chairs=Q(session__conference=conference),
+        hosts=Q(item__conference=conference),
+        speakers=Q(talk__conference=conference),
+    )
+    by_session = defaultdict(list)
+    item_talk = {}
+    for talk in talks:
+        talk.conference = conference
+        if talk.session_id:
+            by_session[talk.session_id].append(talk)
+        else:
+            item_talk[talk.item_id] = talk
+    for session in sessions:
+        session.conference = conference
+        session.ordered_talks = by_session[session.pk]
+        for talk in session.ordered_talks:
+            talk.session = session
+    for item in items:
+        item.talk_or_none = item_talk.get(item.pk)
+        if item.talk_or_none:
+            item.talk_or_none.item = item
+    invited = sorted((t for t in talks if t.item_id), key=lambda t: (t.item.date, t.item.start))
+    in_sessions = [t for s in sessions for t in s.ordered_talks]
+    return Programme(conference, items, sessions, invited + in_sessions)
 
 
-def talks_by_person(person: Person) -> QuerySet[Talk]:
-    """The person's talks in published years, newest first, with their session or item."""
-    return (
-        Talk.objects.filter(talk_speakers__person=person, conference__published=True)
-        .select_related("conference", "session", "item")
-        .prefetch_related(ordered_speakers())
+# ---------------------------------------------------------------------------
+# Detail pages.
+
+
+def session_detail(conference: Conference, code: str) -> Session | None:
+    """A session with room, track, `ordered_chairs` and `ordered_talks` (with speakers)."""
+    session = (
+        Session.objects.filter(conference=conference, code=code)
+        .select_related("room", "track")
+        .first()
+    )
+    if session is None:
+        return None
+    session.conference = conference
+    session.ordered_talks = list(session.talks.order_by("position", "code"))
+    for talk in session.ordered_talks:
+        talk.session, talk.conference = session, conference
+    attach_appearances(
+        sessions=[session],
+        talks=session.ordered_talks,
+        chairs=Q(session=session),
+        speakers=Q(talk__session=session),
+    )
+    return session
+
+
+def talk_detail(conference: Conference, code: str) -> Talk | None:
+    """A talk with its session (room, track) or item (room), `ordered_speakers`, and
+    `other_talks`: the same speakers' talks in any published year."""
+    talk = (
+        Talk.objects.filter(conference=conference, code=code)
+        .select_related("session__room", "session__track", "item__room")
+        .first()
+    )
+    if talk is None:
+        return None
+    talk.conference = conference
+    for parent in (talk.session, talk.item):
+        if parent is not None:
+            parent.conference = conference
+    attach_appearances(talks=[talk], speakers=Q(talk=talk))
+    people = [s.person.pk for s in talk.ordered_speakers]
+    talk.other_talks = list(
+        Talk.objects.filter(talk_speakers__person__in=people, conference__published=True)
+        .exclude(pk=talk.pk)
+        .select_related("conference")
+        .distinct()
         .order_by("-conference__year", "code")
     )
+    return talk
 
 
-def sessions_chaired_by(person: Person) -> QuerySet[Session]:
-    return (
+@dataclass
+class PersonRecord:
+    person: Person
+    talks: list[Talk]
+    chaired: list[Session]
+    hosted: list[ProgrammeItem]
+    roles: list[CommitteeMembership]
+
+    @property
+    def years(self) -> list[int]:
+        found = {t.conference.year for t in self.talks}
+        found |= {s.conference.year for s in self.chaired}
+        found |= {i.conference.year for i in self.hosted}
+        found |= {r.conference.year for r in self.roles}
+        return sorted(found, reverse=True)
+
+    def by_year(self):
+        return [
+            {
+                "year": year,
+                "talks": [t for t in self.talks if t.conference.year == year],
+                "chaired": [s for s in self.chaired if s.conference.year == year],
+                "hosted": [i for i in self.hosted if i.conference.year == year],
+                "roles": [r for r in self.roles if r.conference.year == year],
+            }
+            for year in self.years
+        ]
+
+
+def person_record(slug: str) -> PersonRecord | None:
+    """One person across published years: talks (with the affiliation printed that year
+    as `affiliation`), sessions chaired, items hosted, committee roles. None if the person
+    does not exist or appears in no published year."""
+    person = Person.objects.filter(slug=slug).first()
+    if person is None:
+        return None
+    affiliation = TalkSpeaker.objects.filter(talk=OuterRef("pk"), person=person)
+    talks = list(
+        Talk.objects.filter(talk_speakers__person=person, conference__published=True)
+        .select_related("conference", "session", "item")
+        .annotate(affiliation=Subquery(affiliation.values("affiliation")[:1]))
+        .order_by("-conference__year", "code")
+    )
+    chaired = list(
         Session.objects.filter(session_chairs__person=person, conference__published=True)
         .select_related("conference")
         .order_by("-conference__year", "code")
     )
-
-
-def committee_roles_of(person: Person) -> QuerySet[CommitteeMembership]:
-    return (
+    hosted = list(
+        ProgrammeItem.objects.filter(item_hosts__person=person, conference__published=True)
+        .select_related("conference")
+        .order_by("-conference__year", "date", "start")
+    )
+    roles = list(
         CommitteeMembership.objects.filter(person=person, conference__published=True)
         .select_related("conference")
-        .order_by("-conference__year", "role")
+        .order_by("-conference__year", "role", "position")
     )
+    record = PersonRecord(person, talks, chaired, hosted, roles)
+    return record if record.years else None
+
+
+def committee_for_conference(conference: Conference) -> dict[str, list[CommitteeMembership]]:
+    """Committee lists by role, in printed order, with `person`."""
+    members = (
+        CommitteeMembership.objects.filter(conference=conference)
+        .select_related("person")
+        .order_by("role", "position")
+    )
+    grouped = defaultdict(list)
+    for member in members:
+        grouped[member.role].append(member)
+    return grouped
+
+
+def published_conferences() -> QuerySet[Conference]:
+    return (
+        Conference.objects.published()
+        .annotate(
+            n_sessions=Count("sessions", distinct=True), n_talks=Count("talks", distinct=True)
+        )
+        .order_by("-year")
+    )
+
+
+# ---------------------------------------------------------------------------
+# Search.
+
+
+@dataclass
+class SearchResults:
+    terms: list[str]
+    talks: list[Talk]
+    sessions: list[Session]
+    people: list[Person]
+
+    def talks_by_year(self):
+        return [
+            (year, list(talks))
+            for year, talks in groupby(self.talks, key=lambda t: t.conference.year)
+        ]
+
+    @property
+    def count(self) -> int:
+        return len(self.talks) + len(self.sessions) + len(self.people)
+
+
+MAX_TERMS = 6
+MAX_RESULTS = 300
+
+
+def search_terms(query: str) -> list[str]:
+    """Words of the query; a Chinese phrase is one term and matches as a substring."""
+    return [term[:50] for term in query.split()][:MAX_TERMS]
+
+
+def search(query: str) -> SearchResults:
+    """Talks whose title, abstract, speakers, affiliations or session topic contain every
+    term (case-insensitive substrings, so 扩散 and diffusion both work), sessions whose
+    code or topic does, and people whose name does; published years only, newest first."""
+    terms = search_terms(query)
+    if not terms:
+        return SearchResults([], [], [], [])
+    talk_filter, session_filter, person_filter = Q(), Q(), Q()
+    for term in terms:
+        speaker_match = TalkSpeaker.objects.filter(talk=OuterRef("pk")).filter(
+            Q(person__name__icontains=term)
+            | Q(person__name_en__icontains=term)
+            | Q(affiliation__icontains=term)
+        )
+        talk_filter &= (
+            Q(title__icontains=term)
+            | Q(abstract__icontains=term)
+            | Q(session__topic__icontains=term)
+            | Q(Exists(speaker_match))
+        )
+        session_filter &= Q(topic__icontains=term) | Q(code__iexact=term)
+        person_filter &= Q(name__icontains=term) | Q(name_en__icontains=term)
+    talks = list(
+        Talk.objects.filter(talk_filter, conference__published=True)
+        .select_related("conference", "session", "item")
+        .order_by(
+            "-conference__year",
+            "session__date",
+            "session__start",
+            "session__code",
+            "position",
+            "code",
+        )[:MAX_RESULTS]
+    )
+    attach_appearances(talks=talks, speakers=Q(talk__in=[t.pk for t in talks]))
+    sessions = list(
+        Session.objects.filter(session_filter, conference__published=True)
+        .select_related("conference")
+        .order_by("-conference__year", "code")[:MAX_RESULTS]
+    )
+    people = list(
+        Person.objects.filter(person_filter)
+        .filter(
+            Q(talks__conference__published=True)
+            | Q(chaired_sessions__conference__published=True)
+            | Q(committeemembership__conference__published=True)
+        )
+        .distinct()
+        .order_by("key")[:MAX_RESULTS]
+    )
+    return SearchResults(terms, talks, sessions, people)

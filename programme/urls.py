@@ -6,12 +6,32 @@ app_name = "programme"
 
 urlpatterns = [
     path("", views.LatestConferenceView.as_view(), name="latest"),
+    path("archive/", views.ArchiveView.as_view(), name="archive"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("<int:year>/", views.ConferenceHomeView.as_view(), name="conference-home"),
+    path("<int:year>/schedule.ics", views.CalendarView.as_view(), name="schedule-ics"),
+    path(
+        "<int:year>/sessions/<str:code>.ics",
+        views.CalendarView.as_view(),
+        {"kind": "session"},
+        name="session-ics",
+    ),
+    path(
+        "<int:year>/talks/<str:code>.ics",
+        views.CalendarView.as_view(),
+        {"kind": "talk"},
+        name="talk-ics",
+    ),
+    path("<int:year>/schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("<int:year>/abstracts/", views.AbstractsView.as_view(), name="abstracts"),
+    path("<int:year>/speakers/", views.SpeakersView.as_view(), name="speakers"),
+    path("<int:year>/organisation/", views.OrganisationView.as_view(), name="organisation"),
+    path("<int:year>/contacts/", views.ContactsView.as_view(), name="contacts"),
     path(
         "<int:year>/sessions/<str:code>/",
         views.SessionDetailView.as_view(),
         name="session-detail",
     ),
     path("<int:year>/talks/<str:code>/", views.TalkDetailView.as_view(), name="talk-detail"),
-    path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
 ]

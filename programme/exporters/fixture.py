@@ -102,6 +102,7 @@ def export_programme(year: int) -> str:
         )
         for t in tracks
     ]
+    programme = queries.programme_for_conference(conference)
     document["programme"] = [
         compact(
             {
@@ -113,10 +114,10 @@ def export_programme(year: int) -> str:
                 "room": item.room.name if item.room else "",
                 "description": item.description,
                 "hosts": [appearance(h) for h in item.ordered_hosts],
-                "talk": talk_document(item.talk) if has_talk(item) else None,
+                "talk": talk_document(item.talk_or_none) if item.talk_or_none else None,
             }
         )
-        for item in queries.programme_items_for_conference(conference)
+        for item in programme.items
     ]
     document["sessions"] = [
         compact(
@@ -133,16 +134,9 @@ def export_programme(year: int) -> str:
                 "talks": [talk_document(t) for t in s.ordered_talks],
             }
         )
-        for s in queries.sessions_for_conference(conference).order_by("date", "start", "code")
+        for s in programme.sessions
     ]
     return yaml.dump(document, Dumper=FixtureDumper, allow_unicode=True, sort_keys=False, width=100)
-
-
-def has_talk(item) -> bool:
-    try:
-        return item.talk is not None
-    except Talk.DoesNotExist:
-        return False
 
 
 def talk_document(talk: Talk) -> dict:

@@ -1,0 +1,136 @@
+"""iCalendar (RFC 5545) files of a year, a session, a talk, or a personal selection.
+
+Times are Asia/Shanghai with a VTIMEZONE; UIDs are stable across re-imports (talks use
+their stored GUID, sessions and items a name-based UUID of their natural key).
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from programme.queries import Programme
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UID_DOMAIN = "c2sml.cn"
+
+
+def name_uid(*parts) -> str:
+    key = "/".join(str(p) for p in parts)
+    return f"{uuid.uuid5(uuid.NAMESPACE_URL, f'https://{UID_DOMAIN}/{key}')}@{UID_DOMAIN}"
+
+
+def people_line(appearances) -> str:
+    return "、".join(
+        f"{a.person.name}（{a.affiliation}）" if a.affiliation else a.person.name
+        for a in appearances
+    )
+
+
+def new_calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//CSML//Programme//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Asia/Shanghai")
+    return calendar
+
+
+def event(*, uid, date, start, end, summary, location="", description="", url="", stamp):
+    entry = Event()
+    entry.add("uid", uid)
+    entry.add("dtstamp", stamp)
+    entry.add("dtstart", dt.datetime.combine(date, start, tzinfo=SHANGHAI))
+    entry.add("dtend", dt.datetime.combine(date, end, tzinfo=SHANGHAI))
+    entry.add("summary", summary)
+    if location:
+        entry.add("location", location)
+    if description:
+        entry.add("description", description)
+    if url:
+        entry.add("url", url)
+    return entry
+
+
+def programme_calendar(
+    programme: Programme,
+    *,
+    absolute_url: Callable[[str], str],
+    stamp: dt.datetime,
+    only: Iterable[str] | None = None,
+    name: str | None = None,
+) -> bytes:
+    """Events of every programme item, session and talk; `only` keeps the talks and
+    sessions with these codes (a personal agenda). Talks without their own times take
+    their session's."""
+    wanted = set(only) if only is not None else None
+    conference = programme.conference
+    calendar = new_calendar(name or str(conference))
+    if wanted is None:
+        for item in programme.items:
+            if item.talk_or_none:
+                continue  # the talk's own event below
+            calendar.add_component(
+                event(
+                    uid=name_uid(conference.year, item.date, item.start, item.kind, item.title),
+                    date=item.date,
+                    start=item.start,
+                    end=item.end,
+                    summary=item.title,
+                    location=item.room.name if item.room else "",
+                    description=item.description,
+                    stamp=stamp,
+                )
+            )
+    for session in programme.sessions:
+        if wanted is None or session.code in wanted:
+            chairs = people_line(session.ordered_chairs)
+            calendar.add_component(
+                event(
+                    uid=name_uid(conference.year, "sessions", session.code),
+                    date=session.date,
+                    start=session.start,
+                    end=session.end,
+                    summary=f"{session.code} {session.topic}",
+                    location=session.room.name if session.room else "",
+                    description="\n".join(
+                        filter(
+                            None,
+                            [
+                                f"主持人 Chairs: {chairs}" if chairs else "",
+                                f"腾讯会议 {session.meeting}" if session.meeting else "",
+                                *(
+                                    f"{t.code} {people_line(t.ordered_speakers)}: {t.title}"
+                                    for t in session.ordered_talks
+                                ),
+                            ],
+                        )
+                    ),
+                    url=absolute_url(session.get_absolute_url()),
+                    stamp=stamp,
+                )
+            )
+    for talk in programme.talks:
+        if wanted is not None and talk.code not in wanted:
+            continue
+        where = talk.session or talk.item
+        calendar.add_component(
+            event(
+                uid=f"{talk.guid}@{UID_DOMAIN}",
+                date=where.date,
+                start=talk.start or where.start,
+                end=talk.end or where.end,
+                summary=f"{talk.title} — {people_line(talk.ordered_speakers)}",
+                location=where.room.name if where.room else "",
+                description="\n\n".join(
+                    filter(None, [people_line(talk.ordered_speakers), talk.abstract])
+                ),
+                url=absolute_url(talk.get_absolute_url()),
+                stamp=stamp,
+            )
+        )
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,33 @@
+"""Public pages. Each view reads through programme.queries and is cached per data version."""
+
+from programme.views.calendars import CalendarView
+from programme.views.pages import (
+    AbstractsView,
+    ArchiveView,
+    ConferenceHomeView,
+    ContactsView,
+    LatestConferenceView,
+    OrganisationView,
+    PersonDetailView,
+    ScheduleView,
+    SessionDetailView,
+    SpeakersView,
+    TalkDetailView,
+)
+from programme.views.search import SearchView
+
+__all__ = [
+    "AbstractsView",
+    "ArchiveView",
+    "CalendarView",
+    "ConferenceHomeView",
+    "ContactsView",
+    "LatestConferenceView",
+    "OrganisationView",
+    "PersonDetailView",
+    "ScheduleView",
+    "SearchView",
+    "SessionDetailView",
+    "SpeakersView",
+    "TalkDetailView",
+]

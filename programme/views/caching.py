@@ -1,0 +1,97 @@
+"""Public pages: cached per data version, revalidated with ETag / Last-Modified.
+
+Every public view reads the data version first (one query, joined with its conference
+on year pages). A conditional request whose ETag or date still matches is answered 304
+before anything is rendered; otherwise the rendered page is served from the cache, or
+rendered and stored. A change to any programme table bumps the version (a database
+trigger), which retires every cached page at once.
+"""
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.utils.translation import get_language
+
+from programme import queries
+
+PAGE_CACHE_SECONDS = 24 * 3600
+
+
+def _code_release() -> str:
+    """A short fingerprint of templates and code, so a deploy retires old pages too."""
+    root = Path(settings.BASE_DIR)
+    digest = hashlib.sha1(usedforsecurity=False)
+    for pattern in ("templates/**/*.html", "programme/**/*.py", "locale/**/*.mo"):
+        for path in sorted(root.glob(pattern)):
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    return digest.hexdigest()[:10]
+
+
+RELEASE = _code_release()
+
+
+class CachedPageMixin:
+    """For views whose output depends only on the URL, the language and the data."""
+
+    cache_seconds = PAGE_CACHE_SECONDS
+
+    def get_data_state(self) -> queries.DataState:
+        return queries.data_state()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        self.data = self.get_data_state()
+        etag = quote_etag(f"{RELEASE}-{self.data.version}-{get_language()}")
+        last_modified = int(self.data.changed_at.timestamp())
+        if not_modified(request, etag, last_modified):
+            response = HttpResponseNotModified()
+        else:
+            key = (
+                "page:"
+                + hashlib.sha1(
+                    f"{etag}|{request.get_full_path()}".encode(), usedforsecurity=False
+                ).hexdigest()
+            )
+            cached = cache.get(key)
+            if cached is not None:
+                content, content_type = cached
+                response = HttpResponse(content, content_type=content_type)
+            else:
+                response = super().dispatch(request, *args, **kwargs)
+                if hasattr(response, "render"):
+                    response.render()
+                if response.status_code == 200:
+                    cache.set(key, (response.content, response["Content-Type"]), self.cache_seconds)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        # Browsers and apps revalidate each time; a 304 costs one query.
+        response["Cache-Control"] = "public, max-age=0, must-revalidate"
+        return response
+
+
+def not_modified(request, etag: str, last_modified: int) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match == "*"
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since") or "")
+    return since is not None and last_modified <= since
+
+
+class YearPageMixin(CachedPageMixin):
+    """A page of one published year: `self.conference`, or 404 for a draft or unknown year."""
+
+    def get_data_state(self) -> queries.DataState:
+        conference = queries.published_conference_with_state(self.kwargs["year"])
+        if conference is None:
+            raise Http404(f"CSML {self.kwargs['year']} is not on this site.")
+        self.conference = conference
+        return queries.DataState(conference.data_version, conference.data_changed_at)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(conference=self.conference, **kwargs)

@@ -1,0 +1,42 @@
+import re
+
+from django.http import Http404, HttpResponse
+from django.views import View
+
+from programme import queries
+from programme.exporters.ics import programme_calendar
+from programme.views.caching import YearPageMixin
+
+CODE_LIST = re.compile(r"^[A-Za-z0-9_,-]{0,2000}$")
+
+
+class CalendarView(YearPageMixin, View):
+    """`schedule.ics` (optionally `?only=A1-1,B2` for a personal agenda), a session's and
+    a talk's calendar file."""
+
+    def get(self, request, year, code=None, kind=None):
+        programme = queries.programme_for_conference(self.conference)
+        only, filename = None, f"csml{year}"
+        if kind == "session":
+            session = next((s for s in programme.sessions if s.code == code), None)
+            if session is None:
+                raise Http404(f"No session {code} in CSML {year}.")
+            only, filename = [session.code, *(t.code for t in session.ordered_talks)], code
+        elif kind == "talk":
+            if not any(t.code == code for t in programme.talks):
+                raise Http404(f"No talk {code} in CSML {year}.")
+            only, filename = [code], code
+        elif "only" in request.GET:
+            codes = request.GET["only"]
+            if not CODE_LIST.match(codes):
+                raise Http404("Unknown talk codes.")
+            only, filename = [c for c in codes.split(",") if c], f"csml{year}-mine"
+        content = programme_calendar(
+            programme,
+            absolute_url=request.build_absolute_uri,
+            stamp=self.data.changed_at,
+            only=only,
+        )
+        response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
+        return response

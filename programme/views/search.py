@@ -1,0 +1,14 @@
+from django.views.generic import TemplateView
+
+from programme import queries
+from programme.views.caching import CachedPageMixin
+
+
+class SearchView(CachedPageMixin, TemplateView):
+    """`/search/?q=`: every published year; results cached per query and data version."""
+
+    template_name = "programme/search.html"
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "").strip()[:200]
+        return super().get_context_data(query=query, results=queries.search(query))

@@ -1,0 +1,118 @@
+"""Pages cost a constant number of queries, are cached per data version, and revalidate."""
+
+import pytest
+from django.urls import reverse
+
+from programme.models import Session, Talk
+from tests.factories import ConferenceFactory, SessionChairFactory, TalkSpeakerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def tiny_year():
+    """A published year with one session holding one talk."""
+    conference = ConferenceFactory(year=2031)
+    speaker = TalkSpeakerFactory(talk__session__conference=conference, talk__code="A1-1")
+    SessionChairFactory(session=speaker.talk.session)
+    conference.contacts.create(name="王铭泽", email="m@example.org", role="学生分会联系人")
+    conference.organisations.create(role="host", name="北京大学")
+    conference.committee.create(role="chairs", person=speaker.person, title="教授")
+    return conference
+
+
+# (page name, expected queries on a cache miss). Each reads the data version joined with
+# its conference, then the page's own reads; see programme/queries.py.
+YEAR_PAGE_QUERIES = [
+    ("conference-home", 6),
+    ("schedule", 5),
+    ("abstracts", 5),
+    ("speakers", 5),
+    ("organisation", 3),
+    ("contacts", 3),
+]
+
+
+@pytest.mark.parametrize(("page", "queries"), YEAR_PAGE_QUERIES)
+def test_year_page_queries_do_not_grow_with_talks(client, django_assert_num_queries, page, queries):
+    tiny = tiny_year()
+
+    for year in (tiny.year, 2022, 2025):
+        with django_assert_num_queries(queries):
+            assert client.get(reverse(f"programme:{page}", args=[year])).status_code == 200
+
+
+@pytest.mark.parametrize("year", [2031, 2024, 2025])
+def test_detail_page_queries_do_not_grow(client, django_assert_num_queries, year):
+    if year == 2031:
+        tiny_year()
+    session = Session.objects.filter(conference__year=year).order_by("code").first()
+    session_url, talk_url = session.get_absolute_url(), session.talks.first().get_absolute_url()
+
+    with django_assert_num_queries(4):
+        client.get(session_url)
+    with django_assert_num_queries(4):
+        client.get(talk_url)
+    with django_assert_num_queries(5):
+        client.get(reverse("programme:schedule-ics", args=[year]))
+
+
+def test_person_archive_and_search_queries_are_constant(client, django_assert_num_queries):
+    with django_assert_num_queries(6):
+        client.get("/people/zhang-lin-feng/")
+    with django_assert_num_queries(2):
+        client.get(reverse("programme:archive"))
+    for query in ("扩散", "a"):
+        with django_assert_num_queries(5):
+            client.get(reverse("programme:search"), {"q": query})
+
+
+def test_warm_page_costs_one_query(client, django_assert_num_queries):
+    url = reverse("programme:schedule", args=[2025])
+    first = client.get(url)
+
+    with django_assert_num_queries(1):
+        second = client.get(url)
+
+    assert second.content == first.content
+
+
+def test_conditional_request_is_answered_304_without_rendering(client, django_assert_num_queries):
+    url = reverse("programme:schedule", args=[2025])
+    etag = client.get(url)["ETag"]
+
+    with django_assert_num_queries(1):
+        response = client.get(url, headers={"if-none-match": etag})
+
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_if_modified_since_gives_304(client):
+    url = reverse("programme:abstracts", args=[2024])
+    last_modified = client.get(url)["Last-Modified"]
+
+    response = client.get(url, headers={"if-modified-since": last_modified})
+
+    assert response.status_code == 304
+
+
+def test_a_change_by_staff_retires_cached_pages_and_etags(client):
+    url = reverse("programme:schedule", args=[2025])
+    before = client.get(url)
+    talk = Talk.objects.get(conference__year=2025, code="A1-1")
+    talk.title = "A title nobody has seen before"
+    talk.save()
+
+    after = client.get(url, headers={"if-none-match": before["ETag"]})
+
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert "A title nobody has seen before" in after.content.decode()
+
+
+def test_pages_are_cached_per_language(client):
+    zh = client.get("/2025/schedule/")
+    en = client.get("/en/2025/schedule/")
+
+    assert zh["ETag"] != en["ETag"]
+    assert '<html lang="zh-hans">' in client.get("/2025/schedule/").content.decode()

@@ -1,0 +1,250 @@
+"""The public site on the real programme books: every page, 404s, drafts, search, i18n."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from programme.models import Conference, Person, Session, Talk
+from tests.conftest import YEARS
+
+pytestmark = pytest.mark.django_db
+
+YEAR_PAGES = ("conference-home", "schedule", "abstracts", "speakers", "organisation", "contacts")
+
+
+def text_of(response) -> str:
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("year", YEARS)
+@pytest.mark.parametrize("page", YEAR_PAGES)
+def test_year_page_renders_with_the_conference_name(client, year, page):
+    conference = Conference.objects.get(year=year)
+
+    response = client.get(reverse(f"programme:{page}", args=[year]))
+
+    assert response.status_code == 200
+    assert conference.name_zh in text_of(response)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_schedule_shows_every_session_and_talk_of_the_year(client, year):
+    response = client.get(reverse("programme:schedule", args=[year]))
+
+    html = text_of(response)
+    missing = [
+        s.code
+        for s in Session.objects.filter(conference__year=year)
+        if f"session-{s.code}" not in html
+    ]
+    talks = Talk.objects.filter(conference__year=year)
+    missing += [t.code for t in talks if t.get_absolute_url() not in html]
+    assert missing == []
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_abstracts_hold_every_abstract_with_anchors(client, year):
+    response = client.get(reverse("programme:abstracts", args=[year]))
+
+    html = text_of(response)
+    talks = Talk.objects.filter(conference__year=year)
+    assert [t.code for t in talks if f'id="{t.code}"' not in html] == []
+    with_abstract = [t for t in talks if t.abstract and "$" not in t.abstract]
+    first_words = [t.abstract.split("\n")[0][:12] for t in with_abstract]
+    assert [
+        w
+        for w in first_words
+        if w.replace("&", "&amp;").replace('"', "&quot;") not in html and w not in html
+    ] == []
+
+
+def test_session_page_shows_chairs_room_and_every_talk_with_abstract(client):
+    session = Session.objects.get(conference__year=2025, code="A1")
+
+    response = client.get(session.get_absolute_url())
+
+    html = text_of(response)
+    assert session.room.name in html
+    assert "罗涛" in html
+    codes = re.findall(r'<article class="talk" id="([A-Z0-9-]+)"', html)
+    assert codes == [t.code for t in session.talks.order_by("position")]
+
+
+def test_session_page_2022_shows_tencent_meeting(client):
+    response = client.get(reverse("programme:session-detail", args=[2022, "A1"]))
+
+    assert "998-210-141" in text_of(response)
+
+
+def test_talk_page_shows_speaker_bio_and_other_years(client):
+    talk = Talk.objects.get(conference__year=2025, code="P1")
+
+    response = client.get(talk.get_absolute_url())
+
+    html = text_of(response)
+    assert "AI for Mathematics" in html
+    assert "北京大学" in html
+    bio = talk.talk_speakers.get().bio
+    assert bio[:10] in html
+    other = response.context["talk"].other_talks
+    assert all(t.conference.year != 2025 or t.code != "P1" for t in other)
+
+
+def test_talk_page_lists_the_speakers_talks_in_other_years(client):
+    person = (
+        Person.objects.filter(talks__conference__year=2022)
+        .filter(talks__conference__year=2025)
+        .first()
+    )
+    talk = person.talks.get(conference__year=2025)
+
+    response = client.get(talk.get_absolute_url())
+
+    years = {t.conference.year for t in response.context["talk"].other_talks}
+    assert 2022 in years
+
+
+def test_person_page_spans_years(client):
+    person = Person.objects.get(key="张林峰")
+
+    response = client.get(person.get_absolute_url())
+
+    years = [record["year"] for record in response.context["record"].by_year()]
+    assert years == sorted(years, reverse=True)
+    assert {2022, 2025} <= set(years)
+
+
+def test_speakers_are_sorted_by_pinyin(client):
+    from programme.names import pinyin_sort_key
+
+    response = client.get(reverse("programme:speakers", args=[2025]))
+
+    names = [entry["person"].name for entry in response.context["people"]]
+    assert names == sorted(names, key=pinyin_sort_key)
+    assert len(names) > 150
+
+
+def test_contacts_show_student_session_contact_with_mailto(client):
+    response = client.get(reverse("programme:contacts", args=[2025]))
+
+    html = text_of(response)
+    assert 'href="mailto:mingzewang@stu.pku.edu.cn"' in html
+    assert "学生分会联系人" in html
+
+
+def test_archive_lists_published_years_newest_first(client):
+    response = client.get(reverse("programme:archive"))
+
+    assert [c.year for c in response.context["conferences"]] == [2025, 2024, 2022]
+
+
+def test_root_redirects_to_latest_year(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/2025/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/1999/",
+        "/1999/schedule/",
+        "/2025/sessions/Z9/",
+        "/2025/talks/Z9-9/",
+        "/people/nobody-here/",
+        "/2025/talks/Z9-9.ics",
+        "/en/2030/",
+    ],
+)
+def test_unknown_things_are_a_friendly_404(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "There is no such year" in text_of(response) or "没有这一年份" in text_of(response)
+
+
+def test_draft_year_does_not_exist_for_the_public(client):
+    Conference.objects.filter(year=2024).update(published=False)
+    talk = Talk.objects.filter(conference__year=2024, session__isnull=False).first()
+    only_2024 = (
+        Person.objects.filter(talks__conference__year=2024)
+        .exclude(talks__conference__year__in=[2022, 2025])
+        .exclude(chaired_sessions__conference__year__in=[2022, 2025])
+        .exclude(committeemembership__conference__year__in=[2022, 2025])
+        .first()
+    )
+
+    urls = [reverse(f"programme:{p}", args=[2024]) for p in YEAR_PAGES]
+    urls += [
+        talk.get_absolute_url(),
+        talk.session.get_absolute_url(),
+        "/2024/schedule.ics",
+        f"/2024/talks/{talk.code}.ics",
+        only_2024.get_absolute_url(),
+    ]
+    statuses = {url: client.get(url).status_code for url in urls}
+    archive = client.get(reverse("programme:archive"))
+    search = client.get(reverse("programme:search"), {"q": talk.title[:8]})
+
+    assert set(statuses.values()) == {404}
+    assert 2024 not in [c.year for c in archive.context["conferences"]]
+    assert 2024 not in [t.conference.year for t in search.context["results"].talks]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_title_part"),
+    [("扩散", "扩散"), ("算子", "算子"), ("diffusion", "iffusion"), ("operator", "perator")],
+)
+def test_search_finds_chinese_substrings_and_english_words(client, query, expected_title_part):
+    expected = set(
+        Talk.objects.filter(title__icontains=query).values_list("conference__year", "code")
+    )
+
+    response = client.get(reverse("programme:search"), {"q": query})
+
+    found = {(t.conference.year, t.code) for t in response.context["results"].talks}
+    assert expected and expected <= found
+    assert f"<mark>{query}</mark>" in text_of(response).lower() or "<mark>" in text_of(response)
+
+
+def test_search_groups_results_by_year_newest_first(client):
+    response = client.get(reverse("programme:search"), {"q": "神经网络"})
+
+    years = [year for year, _ in response.context["results"].talks_by_year()]
+    assert years == sorted(set(years), reverse=True)
+    assert len(years) >= 2
+
+
+def test_search_in_english_interface(client):
+    response = client.get("/en/search/", {"q": "operator"})
+
+    html = text_of(response)
+    assert '<html lang="en">' in html
+    assert "results for" in html
+
+
+def test_english_interface_translates_labels_and_shows_pinyin(client):
+    chinese = client.get("/2025/schedule/")
+    english = client.get("/en/2025/schedule/")
+
+    assert '<html lang="zh-hans">' in text_of(chinese)
+    assert "日程" in text_of(chinese)
+    assert '<html lang="en">' in text_of(english)
+    assert ">Schedule<" in text_of(english) or "Schedule" in text_of(english)
+    assert "董彬 (Dong Bin)" in text_of(english)
+    assert 'href="/en/2025/schedule/"' in text_of(chinese)
+    assert 'href="/2025/schedule/"' in text_of(english)
+
+
+def test_titles_are_escaped_and_latex_is_mathml(client):
+    talk = Talk.objects.get(conference__year=2025, code="A1-1")
+    talk.title = 'Attack <script>alert("x")</script> with $\\kappa_A$'
+    talk.save()
+
+    html = text_of(client.get(talk.get_absolute_url()))
+
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;" in html
+    assert "<math" in html and "<msub>" in html
