@@ -14,9 +14,15 @@ $(VENV)/.installed: requirements.lock
 
 setup: $(VENV)/.installed
 
-# Debian packages the build needs: gettext compiles the translations.
+# Debian packages the build and the tests need: gettext compiles the translations,
+# chromium and the CJK fonts run the browser tests and screenshots.
+DEBIAN_PACKAGES := gettext chromium fonts-noto-cjk
 system-packages:
-	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # Translations and static files are built, not committed.
 assets: setup system-packages

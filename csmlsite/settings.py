@@ -105,6 +105,7 @@ LANGUAGE_CODE = "zh-hans"
 # Each language is named in itself: the switch must be readable by who needs it.
 LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["csmlsite.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

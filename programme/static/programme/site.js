@@ -150,7 +150,11 @@
   function showDay(date) {
     var days = $all("[data-day]");
     if (!days.length) return;
-    if (!days.some(function (d) { return d.dataset.day === date; })) date = days[0].dataset.day;
+    function exists(d) {
+      return days.some(function (day) { return day.dataset.day === d; });
+    }
+    /* Outside the conference, open on its first talk day rather than registration. */
+    if (!exists(date)) date = exists(tools.dataset.firstDay) ? tools.dataset.firstDay : days[0].dataset.day;
     days.forEach(function (day) {
       day.hidden = day.dataset.day !== date;
     });
@@ -184,6 +188,8 @@
       starredButton.setAttribute("aria-pressed", filters.starred ? "true" : "false");
       applyFilters();
     });
+    var tabList = document.querySelector(".day-tabs");
+    tabList.setAttribute("role", "tablist");
     $all("[data-day-tab]").forEach(function (tab) {
       tab.setAttribute("role", "tab");
       tab.addEventListener("click", function (event) {

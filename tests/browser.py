@@ -1,0 +1,74 @@
+"""Headless Debian Chromium driven by Playwright, for the browser tests.
+
+Playwright's own browser download is not used (no network): the system's chromium is
+launched by path. Screenshots go to tests/screenshots/ for people to look at.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed: run `make test`, which installs it")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests
+    # themselves are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+def new_page(browser, width: int):
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 500 else 800},
+        device_scale_factor=1,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    return context.new_page()
+
+
+def screenshot(page, name: str):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+
+
+@pytest.fixture(scope="session")
+def site(django_db_setup, django_db_blocker):
+    """A live server on the test database with the committed fixture data.
+
+    Not pytest-django's `live_server`: that one flushes the database after each test,
+    which would empty it for every later test of the session.
+    """
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        thread = LiveServerThread("localhost", StaticFilesHandler, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"http://localhost:{thread.port}"
+        thread.terminate()
