@@ -47,7 +47,8 @@ def read_yaml(text: str):
 
     Raises yaml.YAMLError for syntax errors and DuplicateKeyError for repeated keys.
     """
-    loader = yaml.SafeLoader(text)
+    # libyaml (CSafeLoader) composes several times faster than the pure-Python loader.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
