@@ -1,10 +1,16 @@
 """The staff's editing interface: one admin per model, ordered children inline."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Prefetch
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from programme.concurrency import ConcurrentEditForm
 from programme.models import (
     CommitteeMembership,
     Conference,
@@ -20,6 +26,7 @@ from programme.models import (
     TalkSpeaker,
     Track,
 )
+from programme.services import invite_contact
 
 
 class OrganisationInline(admin.TabularInline):
@@ -106,6 +113,23 @@ class RoomAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class InviteContactForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100)
+    email = forms.EmailField(label=_("e-mail"))
+    tracks = forms.ModelMultipleChoiceField(
+        Track.objects.select_related("conference"), required=False, label=_("tracks")
+    )
+    sessions = forms.ModelMultipleChoiceField(
+        Session.objects.select_related("conference"), required=False, label=_("sessions")
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("tracks") and not cleaned.get("sessions"):
+            raise forms.ValidationError(_("Choose at least one track or session."))
+        return cleaned
+
+
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
     list_display = ("name_zh", "code", "conference", "session_count")
@@ -113,6 +137,32 @@ class TrackAdmin(admin.ModelAdmin):
     list_select_related = ("conference",)
     search_fields = ("name_zh", "name_en", "code")
     filter_horizontal = ("contacts", "editors")
+    change_list_template = "admin/programme/track/change_list.html"
+
+    def get_urls(self):
+        invite = self.admin_site.admin_view(self.invite_view)
+        return [path("invite/", invite, name="programme_track_invite"), *super().get_urls()]
+
+    def invite_view(self, request):
+        """Invite a track contact or session coordinator by e-mail."""
+        if not request.user.has_perm("programme.change_track"):
+            return redirect("admin:programme_track_changelist")
+        form = InviteContactForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = invite_contact(request=request, **form.cleaned_data)
+            messages.success(
+                request,
+                _("%(email)s is invited: a link to set a password was sent.")
+                % {"email": user.email},
+            )
+            return redirect("admin:programme_track_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Invite a track contact"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/programme/track/invite.html", context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_sessions=Count("sessions"))
@@ -156,8 +206,16 @@ class TalkInline(admin.TabularInline):
     ordering = ("position",)
 
 
+class SessionForm(ConcurrentEditForm):
+    class Meta:
+        model = Session
+        fields = "__all__"
+
+
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SimpleHistoryAdmin):
+    form = SessionForm
+    filter_horizontal = ("editors",)
     list_display = ("code", "topic", "date", "start", "end", "room", "track", "chair_names")
     list_display_links = ("code", "topic")
     list_filter = ("conference", "date", "track", "room")
@@ -186,8 +244,15 @@ class TalkSpeakerInline(admin.TabularInline):
     fields = ("position", "person", "affiliation", "bio")
 
 
+class TalkForm(ConcurrentEditForm):
+    class Meta:
+        model = Talk
+        fields = "__all__"
+
+
 @admin.register(Talk)
-class TalkAdmin(admin.ModelAdmin):
+class TalkAdmin(SimpleHistoryAdmin):
+    form = TalkForm
     list_display = ("code", "title", "speaker_names", "session", "online", "conference")
     list_display_links = ("code", "title")
     list_filter = ("conference", "session__date", "session__track", "session__room", "online")
@@ -214,3 +279,7 @@ class TalkAdmin(admin.ModelAdmin):
     @admin.display(description=_("speakers"))
     def speaker_names(self, talk):
         return "、".join(speaker.person.name for speaker in talk.ordered_speakers)
+
+
+admin.site.site_header = _("CSML programme administration")
+admin.site.site_title = _("CSML programme")

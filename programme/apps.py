@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class ProgrammeConfig(AppConfig):
     name = "programme"
     verbose_name = _("Programme")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from programme.signals import ensure_editors_group
+
+        post_migrate.connect(ensure_editors_group, sender=self)

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
+from simple_history.models import HistoricalRecords
 
 
 class ConferenceQuerySet(models.QuerySet):
@@ -415,6 +416,14 @@ class Session(Scheduled):
     chairs = models.ManyToManyField(
         Person, through="SessionChair", related_name="chaired_sessions", verbose_name=_("chairs")
     )
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="edited_sessions",
+        verbose_name=_("coordinators"),
+        help_text=_("User accounts that may edit this session and its talks (e.g. its chair)."),
+    )
+    history = HistoricalRecords()
 
     objects = SessionManager()
 
@@ -448,6 +457,7 @@ class SessionChair(Appearance):
         Session, models.CASCADE, related_name="session_chairs", verbose_name=_("session")
     )
     online = models.BooleanField(_("online"), default=False)
+    history = HistoricalRecords()
 
     class Meta(Appearance.Meta):
         verbose_name = _("chair")
@@ -500,6 +510,7 @@ class Talk(models.Model):
     speakers = models.ManyToManyField(
         Person, through="TalkSpeaker", related_name="talks", verbose_name=_("speakers")
     )
+    history = HistoricalRecords()
 
     objects = TalkManager()
 
@@ -541,6 +552,7 @@ class TalkSpeaker(Appearance):
         Talk, models.CASCADE, related_name="talk_speakers", verbose_name=_("talk")
     )
     bio = models.TextField(_("bio"), blank=True, help_text=_("As printed that year."))
+    history = HistoricalRecords()
 
     class Meta(Appearance.Meta):
         verbose_name = _("speaker")

@@ -12,6 +12,15 @@ urlpatterns = [
     path("<int:year>/", views.ConferenceHomeView.as_view(), name="conference-home"),
     path("<int:year>/schedule.ics", views.CalendarView.as_view(), name="schedule-ics"),
     path(
+        "<int:year>/schedule.xml", views.FrabView.as_view(), {"fmt": "xml"}, name="schedule-xml"
+    ),
+    path(
+        "<int:year>/schedule.json",
+        views.FrabView.as_view(),
+        {"fmt": "json"},
+        name="schedule-json",
+    ),
+    path(
         "<int:year>/sessions/<str:code>.ics",
         views.CalendarView.as_view(),
         {"kind": "session"},

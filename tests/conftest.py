@@ -4,6 +4,9 @@ import pytest
 
 from programme.importers import import_programme_files
 
+# The `browser` and `site` fixtures of the browser tests.
+pytest_plugins = ["tests.browser"]
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 YEARS = (2022, 2024, 2025)
 

@@ -7,7 +7,7 @@ These tests read the committed fixture data through a live server; they change n
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser import browser, new_page, screenshot, site  # noqa: F401  (fixtures)
+from tests.browser import new_page, screenshot
 from tests.conftest import YEARS
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,7 @@ WIDTHS = {"laptop": 1280, "phone": 375}
 
 @pytest.mark.parametrize("year", YEARS)
 @pytest.mark.parametrize("device", WIDTHS)
-def test_schedule_days_student_filter_session_and_talk(browser, site, year, device):  # noqa: F811
+def test_schedule_days_student_filter_session_and_talk(browser, site, year, device):
     page = new_page(browser, WIDTHS[device])
 
     page.goto(f"{site}/{year}/schedule/")
@@ -55,7 +55,7 @@ def test_schedule_days_student_filter_session_and_talk(browser, site, year, devi
     page.context.close()
 
 
-def test_stars_make_a_personal_schedule_with_overlap_warning(browser, site):  # noqa: F811
+def test_stars_make_a_personal_schedule_with_overlap_warning(browser, site):
     page = new_page(browser, 1280)
     page.goto(f"{site}/2025/schedule/")
 
@@ -78,7 +78,7 @@ def test_stars_make_a_personal_schedule_with_overlap_warning(browser, site):  # 
     page.context.close()
 
 
-def test_language_switch_keeps_the_page(browser, site):  # noqa: F811
+def test_language_switch_keeps_the_page(browser, site):
     page = new_page(browser, 1280)
     page.goto(f"{site}/2025/sessions/A1/")
 
@@ -108,7 +108,7 @@ def test_language_switch_keeps_the_page(browser, site):  # noqa: F811
         "/en/2022/schedule/",
     ],
 )
-def test_no_serious_accessibility_violations(browser, site, path):  # noqa: F811
+def test_no_serious_accessibility_violations(browser, site, path):
     page = new_page(browser, 1280)
     page.goto(site + path)
 

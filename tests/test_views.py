@@ -248,3 +248,23 @@ def test_titles_are_escaped_and_latex_is_mathml(client):
     assert "<script>alert" not in html
     assert "&lt;script&gt;" in html
     assert "<math" in html and "<msub>" in html
+
+
+@pytest.mark.parametrize("year", YEARS)
+@pytest.mark.parametrize(
+    ("suffix", "content_type", "starts"),
+    [
+        ("ics", "text/calendar", b"BEGIN:VCALENDAR"),
+        ("xml", "application/xml", b"<?xml"),
+        ("json", "application/json", b"{"),
+    ],
+)
+def test_exports_are_served_with_etags(client, year, suffix, content_type, starts):
+    url = f"/{year}/schedule.{suffix}"
+
+    response = client.get(url)
+    again = client.get(url, headers={"if-none-match": response["ETag"]})
+
+    assert response["Content-Type"].startswith(content_type)
+    assert response.content.startswith(starts)
+    assert again.status_code == 304

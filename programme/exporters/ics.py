@@ -5,21 +5,20 @@ their stored GUID, sessions and items a name-based UUID of their natural key).
 """
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
+from programme.identity import DOMAIN as UID_DOMAIN
+from programme.identity import name_uuid
 from programme.queries import Programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-UID_DOMAIN = "c2sml.cn"
 
 
 def name_uid(*parts) -> str:
-    key = "/".join(str(p) for p in parts)
-    return f"{uuid.uuid5(uuid.NAMESPACE_URL, f'https://{UID_DOMAIN}/{key}')}@{UID_DOMAIN}"
+    return f"{name_uuid(*parts)}@{UID_DOMAIN}"
 
 
 def people_line(appearances) -> str:

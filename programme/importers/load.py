@@ -5,13 +5,13 @@ opens one). Rows are compared field by field, so importing an unchanged file wri
 nothing and reports everything as unchanged.
 """
 
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils import translation
 
+from programme.identity import name_uuid
 from programme.importers.parse import PersonRef, ProgrammeData, TalkData
 from programme.models import (
     CommitteeMembership,
@@ -101,11 +101,6 @@ def field_value(row, name):
     if model_field.is_relation:
         return getattr(row, model_field.attname)
     return getattr(row, name)
-
-
-def stable_guid(year: int, code: str) -> uuid.UUID:
-    """The same talk gets the same GUID whenever a fixture is loaded into a new database."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://c2sml.cn/{year}/talks/{code}")
 
 
 class PeopleIndex:
@@ -243,7 +238,11 @@ def load_programme(data: ProgrammeData) -> LoadReport:
                 "start": talk.start,
                 "end": talk.end,
             }
-            | ({} if talk.code in talks.rows else {"guid": stable_guid(data.year, talk.code)}),
+            | (
+                {}
+                if talk.code in talks.rows
+                else {"guid": name_uuid(data.year, "talks", talk.code)}
+            ),
         )
         load_appearances(
             speakers, people, talk.speakers, {"talk_id": row.pk}, lambda ref: {"bio": ref.bio}

@@ -1,6 +1,6 @@
 """Public pages. Each view reads through programme.queries and is cached per data version."""
 
-from programme.views.calendars import CalendarView
+from programme.views.calendars import CalendarView, FrabView
 from programme.views.pages import (
     AbstractsView,
     ArchiveView,
@@ -22,6 +22,7 @@ __all__ = [
     "CalendarView",
     "ConferenceHomeView",
     "ContactsView",
+    "FrabView",
     "LatestConferenceView",
     "OrganisationView",
     "PersonDetailView",

@@ -1,9 +1,11 @@
+import json
 import re
 
 from django.http import Http404, HttpResponse
 from django.views import View
 
 from programme import queries
+from programme.exporters.frab import frab_schedule, frab_xml
 from programme.exporters.ics import programme_calendar
 from programme.views.caching import YearPageMixin
 
@@ -40,3 +42,24 @@ class CalendarView(YearPageMixin, View):
         response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.ics"'
         return response
+
+
+class FrabView(YearPageMixin, View):
+    """`schedule.xml` and `schedule.json`: the frab format that conference apps poll
+    (ETag / Last-Modified from YearPageMixin give them their 304s)."""
+
+    def get(self, request, year, fmt):
+        programme = queries.programme_for_conference(self.conference)
+        options = {
+            "base_url": request.build_absolute_uri("/").rstrip("/"),
+            "version": export_version(self.conference, self.data),
+        }
+        if fmt == "xml":
+            return HttpResponse(frab_xml(programme, **options), content_type="application/xml")
+        document = json.dumps(frab_schedule(programme, **options), ensure_ascii=False)
+        return HttpResponse(document, content_type="application/json")
+
+
+def export_version(conference, data) -> str:
+    """The name of the latest schedule release, with the data version when edited since."""
+    return f"data-{data.version}"

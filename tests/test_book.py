@@ -1,0 +1,208 @@
+"""The programme book PDF: every talk, the contacts, a table of contents that points to
+the right pages, and a constant number of queries. Read back with poppler's pdftotext."""
+
+import itertools
+import re
+import subprocess
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.translation import gettext
+
+from programme.exporters.book import programme_book_pdf, tex_rich, tex_title
+from programme.models import Conference, Session, Talk
+from programme.rich_text import MATH_SEGMENT
+from tests.conftest import YEARS
+from tests.factories import ConferenceFactory, SessionChairFactory, TalkSpeakerFactory
+
+pytestmark = pytest.mark.django_db
+
+BOOK_QUERIES = 7  # programme (4), committees, organisations, contacts
+CHAPTERS = (
+    "Conference guide",
+    "Organisation",
+    "Programme",
+    "Invited talks: abstracts and speakers",
+    "Session abstracts",
+)
+CHINESE_NUMERALS = "一二三四五"
+
+
+def squeeze(text: str) -> str:
+    """Without any whitespace: pdftotext breaks lines wherever the layout did."""
+    return re.sub(r"\s+", "", text)
+
+
+def comparable(text: str) -> str:
+    """Squeezed and without hyphens: pdftotext drops the hyphen that ends a line
+    (computational-|statistical reads computationalstatistical)."""
+    return squeeze(text).replace("-", "")
+
+
+def pdf_text(pdf: bytes) -> str:
+    result = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"],  # noqa: S607  poppler-utils from Debian
+        input=pdf,
+        capture_output=True,
+        check=True,
+    )
+    return result.stdout.decode()
+
+
+class Book:
+    def __init__(self, pdf: bytes, queries: int):
+        self.pdf = pdf
+        self.queries = queries
+        self.pages = pdf_text(pdf).split("\f")
+
+    def page_numbered(self, number: int) -> str:
+        """The page whose footer prints `number` (the cover prints none)."""
+        for page in self.pages:
+            lines = page.strip().splitlines()
+            if lines and lines[-1].strip() == str(number):
+                return page
+        raise AssertionError(f"no page is numbered {number}")
+
+    def contents(self) -> list[tuple[str, int]]:
+        """(entry, page number) of the table of contents, in printed order."""
+        first = next(
+            n
+            for n, p in enumerate(self.pages)
+            if squeeze(p).startswith(squeeze(gettext("Contents")))
+        )
+        guide = chapter_entries()[0]
+        toc = "\n".join(
+            itertools.takewhile(lambda p: not squeeze(p).startswith(guide), self.pages[first:])
+        )
+        found = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", toc, re.M)
+        return [(squeeze(entry), int(number)) for entry, number in found]
+
+
+@pytest.fixture(scope="module")
+def books(django_db_setup, django_db_blocker):
+    """The book of each real year, printed once for the module, with its query count."""
+    printed = {}
+    with django_db_blocker.unblock():
+        for year in YEARS:
+            conference = Conference.objects.get(year=year)
+            with CaptureQueriesContext(connection) as queries:
+                pdf = programme_book_pdf(conference)
+            printed[year] = Book(pdf, len(queries))
+    return printed
+
+
+def one_talk_year():
+    conference = ConferenceFactory(year=2031)
+    speaker = TalkSpeakerFactory(talk__session__conference=conference, talk__code="A1-1")
+    SessionChairFactory(session=speaker.talk.session)
+    conference.contacts.create(name="王铭泽", email="m@example.org", role="学生分会联系人")
+    conference.organisations.create(role="host", name="北京大学")
+    conference.committee.create(role="chairs", person=speaker.person, title="教授")
+    return conference
+
+
+def test_tex_title_keeps_latex_source_escaped_in_code():
+    html = tex_title("Operators in $d+1$ Dimensions <b>")
+
+    assert html == 'Operators in <code class="tex">$d+1$</code> Dimensions &lt;b&gt;'
+
+
+def test_tex_rich_runs_the_label_into_the_first_paragraph():
+    html = tex_rich("First $x<y$.\n\nSecond.", "摘要")
+
+    assert html == (
+        '<p><strong class="label">摘要：</strong>First <code class="tex">$x&lt;y$</code>.</p>'
+        "<p>Second.</p>"
+    )
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_book_is_a_pdf(books, year):
+    pdf = books[year].pdf
+
+    assert pdf[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_book_prints_every_talk_title(books, year):
+    text = comparable("".join(books[year].pages))
+    titles = list(Talk.objects.filter(conference__year=year).values_list("code", "title"))
+
+    missing = [
+        (code, part)
+        for code, title in titles
+        for part in MATH_SEGMENT.sub("\n", title).split("\n")  # the text around $...$
+        if comparable(part) not in text
+    ]
+
+    assert len(titles) > 100
+    assert missing == []
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_book_prints_every_contact_email(books, year):
+    text = "".join(books[year].pages)
+    emails = [c.email for c in Conference.objects.get(year=year).contacts.all() if c.email]
+
+    missing = [email for email in emails if email not in text]
+
+    assert emails
+    assert missing == []
+
+
+def chapter_entries() -> list[str]:
+    return [f"{n}、{squeeze(gettext(c))}" for n, c in zip(CHINESE_NUMERALS, CHAPTERS, strict=True)]
+
+
+def session_entry(session) -> str:
+    return f"{session.code}{squeeze(session.topic)}"
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_contents_list_chapters_then_sessions_in_page_order(books, year):
+    sessions = Session.objects.filter(conference__year=year).order_by(
+        "date", "start", "end", "code"
+    )
+
+    contents = books[year].contents()
+
+    entries = [entry for entry, _ in contents]
+    assert [e for e in entries if e[1:2] == "、"] == chapter_entries()
+    assert entries[-len(sessions) :] == [session_entry(s) for s in sessions]
+    numbers = [number for _, number in contents]
+    assert numbers == sorted(numbers)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_contents_page_numbers_point_at_the_headings(books, year):
+    book = books[year]
+    contents = dict(book.contents())
+    topic = squeeze(gettext("Topic"))
+    sessions = Session.objects.filter(conference__year=year).select_related("track")
+
+    def heading_on_page(entry: str, heading: str) -> bool:
+        return heading in squeeze(book.page_numbered(contents[entry]))
+
+    wrong = [entry for entry in chapter_entries() if not heading_on_page(entry, entry)]
+    wrong += [
+        s.code
+        for s in sessions
+        if not heading_on_page(
+            session_entry(s), f"{s.track.name_zh}{s.code}{topic}：{squeeze(s.topic)}"
+        )
+    ]
+
+    assert wrong == []
+
+
+def test_book_queries_do_not_grow_with_talks(books, django_assert_num_queries):
+    tiny = one_talk_year()
+
+    with django_assert_num_queries(BOOK_QUERIES):
+        pdf = programme_book_pdf(tiny)
+
+    assert pdf[:5] == b"%PDF-"
+    assert {year: book.queries for year, book in books.items()} == dict.fromkeys(
+        YEARS, BOOK_QUERIES
+    )
