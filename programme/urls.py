@@ -11,9 +11,7 @@ urlpatterns = [
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("<int:year>/", views.ConferenceHomeView.as_view(), name="conference-home"),
     path("<int:year>/schedule.ics", views.CalendarView.as_view(), name="schedule-ics"),
-    path(
-        "<int:year>/schedule.xml", views.FrabView.as_view(), {"fmt": "xml"}, name="schedule-xml"
-    ),
+    path("<int:year>/schedule.xml", views.FrabView.as_view(), {"fmt": "xml"}, name="schedule-xml"),
     path(
         "<int:year>/schedule.json",
         views.FrabView.as_view(),

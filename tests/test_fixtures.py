@@ -54,6 +54,17 @@ EXPECTED_COUNTS = {
         "online talks": 0,
         "online chairs": 0,
     },
+    2025: {
+        "days": 2,
+        "invited talks": 4,
+        "programme rows": 14,
+        "sessions": 40,
+        "student sessions": 8,
+        "session talks": 163,
+        "talks with abstract": 158,  # nine print 无 or (TBD): B1-1, B3-4, B4-1, C3-3, ...
+        "online talks": 0,
+        "online chairs": 0,
+    },
 }
 
 
@@ -76,6 +87,39 @@ def talk_facts(year, code, abstract_prefix_length):
 
 
 SPOT_CHECKS = [
+    (
+        2025,
+        "A1-1",
+        {
+            "session": "A1",
+            "title": "Towards understanding the representation learning of diffusion models",
+            "speakers": [("邹荻凡", "香港大学")],  # printed 邹获凡: an OCR misreading
+            "online": False,
+            "abstract starts": "Diffusion models (DMs) excel in generative modeling",
+        },
+    ),
+    (
+        2025,
+        "A3-2",
+        {
+            "session": "A3",
+            "title": "Physics-Assisted and Topology-Informed Deep Learning for Weather Prediction",
+            "speakers": [("凌青", "中山大学")],
+            "online": False,
+            "abstract starts": "Although deep learning models have demonstrated",
+        },
+    ),
+    (
+        2025,
+        "E5-2",
+        {
+            "session": "E5",
+            "title": "Redefining Neural Operators in $d+1$ Dimensions",  # OCR: $\\xi d + 1\\xi$
+            "speakers": [("宋昊泽", "香港科技大学 (广州)")],
+            "online": False,
+            "abstract starts": "Neural Operators have emerged as powerful tools",
+        },
+    ),
     (
         2022,
         "A1-1",
@@ -180,3 +224,43 @@ def test_fixture_text_has_no_ocr_debris():
 
     debris = [t[:60] for t in texts if any(m in t for m in ("**", "<p>", "<sup>", "\\$", "摘要:"))]
     assert debris == []
+
+
+def test_fixture_2025_student_sessions_have_their_contact():
+    conference = Conference.objects.get(year=2025)
+
+    student = conference.tracks.get(code="student")
+
+    assert sorted(s.code for s in student.sessions.all()) == [f"E{n}" for n in range(1, 9)]
+    assert [(c.name, c.email, c.role) for c in student.contacts.all()] == [
+        ("王铭泽", "mingzewang@stu.pku.edu.cn", "学生分会联系人")
+    ]
+
+
+def test_fixture_2025_invited_talk_p1():
+    talk = Talk.objects.select_related("item__room").get(conference__year=2025, code="P1")
+    speaker = talk.talk_speakers.get()
+
+    assert (talk.title, speaker.person.name, speaker.affiliation) == (
+        "AI for Mathematics: 数学的数字化与智能化",
+        "董彬",
+        "北京大学",
+    )
+    assert (talk.item.date, talk.item.start, talk.item.end, talk.item.room.name) == (
+        dt.date(2025, 8, 9),
+        dt.time(8, 40),
+        dt.time(9, 25),
+        "友谊宫 聚英厅",
+    )
+    assert [h.person.name for h in talk.item.item_hosts.all()] == ["许志钦"]
+
+
+def test_fixture_people_keep_their_affiliation_per_year():
+    printed = dict(
+        Conference.objects.filter(committee__person__key="张林峰")
+        .values_list("year", "committee__affiliation")
+        .distinct()
+    )
+
+    assert printed[2022] == "深势科技"
+    assert printed[2025] == "上海交通大学"
