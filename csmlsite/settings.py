@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -49,11 +50,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "programme",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,6 +143,29 @@ STORAGES = {
     },
 }
 
+def cache_settings(url: str) -> dict:
+    """CACHE_URL: locmem:// (default, one process), redis://host:6379/0 (several app
+    servers share one cache), dummy:// (no caching)."""
+    scheme = url.split("://", 1)[0]
+    backends = {
+        "locmem": "django.core.cache.backends.locmem.LocMemCache",
+        "redis": "django.core.cache.backends.redis.RedisCache",
+        "rediss": "django.core.cache.backends.redis.RedisCache",
+        "dummy": "django.core.cache.backends.dummy.DummyCache",
+    }
+    if scheme not in backends:
+        raise ImproperlyConfigured(f"CACHE_URL {url!r}: use locmem://, redis:// or dummy://")
+    cache = {"BACKEND": backends[scheme], "TIMEOUT": 24 * 3600}
+    if scheme.startswith("redis"):
+        cache["LOCATION"] = url
+    else:
+        cache["LOCATION"] = "csml"
+        cache["OPTIONS"] = {"MAX_ENTRIES": 5000}
+    return cache
+
+
+CACHES = {"default": cache_settings(os.environ.get("CACHE_URL", "locmem://"))}
+
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "csml@localhost")
 
@@ -156,3 +182,20 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# No inline script or style and nothing from other hosts: the site vendors everything.
+# (json_script blocks are data, not script, and need no exception.)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
