@@ -143,6 +143,7 @@ STORAGES = {
     },
 }
 
+
 def cache_settings(url: str) -> dict:
     """CACHE_URL: locmem:// (default, one process), redis://host:6379/0 (several app
     servers share one cache), dummy:// (no caching)."""

@@ -2,15 +2,18 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from programme.concurrency import ConcurrentEditForm
+from programme.dashboard import year_report
 from programme.models import (
     CommitteeMembership,
     Conference,
@@ -19,6 +22,7 @@ from programme.models import (
     Organisation,
     Person,
     ProgrammeItem,
+    Release,
     Room,
     Session,
     SessionChair,
@@ -26,7 +30,7 @@ from programme.models import (
     TalkSpeaker,
     Track,
 )
-from programme.services import invite_contact
+from programme.services import copy_year, invite_contact, release_schedule, set_published
 
 
 class OrganisationInline(admin.TabularInline):
@@ -53,12 +57,105 @@ class TrackInline(admin.TabularInline):
     fields = ("code", "name_zh", "name_en", "position")
 
 
+class ReleaseForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100, help_text=_("e.g. v2 - room changes"))
+
+
 @admin.register(Conference)
 class ConferenceAdmin(admin.ModelAdmin):
-    list_display = ("year", "name_zh", "start_date", "end_date", "venue", "published")
+    list_display = ("year", "name_zh", "start_date", "end_date", "venue", "published", "tools")
     list_filter = ("published",)
     search_fields = ("name_zh", "name_en", "venue")
     inlines = (OrganisationInline, ContactInline, RoomInline, TrackInline)
+    actions = ("publish", "unpublish", "start_next_year")
+
+    @admin.display(description=_("tools"))
+    def tools(self, conference):
+        links = (
+            (reverse("admin:programme_conference_dashboard", args=[conference.pk]), _("Dashboard")),
+            (reverse("admin:programme_conference_release", args=[conference.pk]), _("Release")),
+            (
+                conference.get_absolute_url(),
+                _("Public pages") if conference.published else _("Preview"),
+            ),
+        )
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/dashboard/",
+                wrap(self.dashboard_view),
+                name="programme_conference_dashboard",
+            ),
+            path("<int:pk>/release/", wrap(self.release_view), name="programme_conference_release"),
+            *super().get_urls(),
+        ]
+
+    def dashboard_view(self, request, pk):
+        conference = self.get_object(request, str(pk))
+        if conference is None or not self.has_view_permission(request, conference):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Dashboard of %(conference)s") % {"conference": conference},
+            "conference": conference,
+            "report": year_report(conference),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/programme/conference/dashboard.html", context)
+
+    def release_view(self, request, pk):
+        """Release the schedule as it stands under a name; list earlier releases."""
+        conference = self.get_object(request, str(pk))
+        if conference is None or not self.has_change_permission(request, conference):
+            raise PermissionDenied
+        form = ReleaseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            name = form.cleaned_data["name"]
+            if conference.releases.filter(name=name).exists():
+                form.add_error("name", _("This year already has a release of that name."))
+            else:
+                release_schedule(conference=conference, name=name, user=request.user)
+                messages.success(request, _("Released %(name)s.") % {"name": name})
+                return redirect("admin:programme_conference_release", pk=conference.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Schedule releases of %(conference)s") % {"conference": conference},
+            "conference": conference,
+            "form": form,
+            "releases": conference.releases.select_related("created_by").order_by("-created_at"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/programme/conference/release.html", context)
+
+    @admin.action(description=_("Publish the selected years"), permissions=["change"])
+    def publish(self, request, queryset):
+        for conference in queryset:
+            set_published(conference=conference, published=True)
+        self.message_user(request, _("Published: %(n)s.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Unpublish the selected years"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        for conference in queryset:
+            set_published(conference=conference, published=False)
+        self.message_user(request, _("Unpublished: %(n)s.") % {"n": queryset.count()})
+
+    @admin.action(description=_("Start next year from this one"), permissions=["add"])
+    def start_next_year(self, request, queryset):
+        for conference in queryset:
+            try:
+                copy = copy_year(conference=conference)
+            except ValueError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Created draft %(copy)s from %(conference)s.")
+                    % {"copy": copy, "conference": conference},
+                )
+
     fieldsets = (
         (None, {"fields": ("year", "name_zh", "name_en", "short_name", "published")}),
         (
@@ -279,6 +376,17 @@ class TalkAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("speakers"))
     def speaker_names(self, talk):
         return "、".join(speaker.person.name for speaker in talk.ordered_speakers)
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    list_display = ("name", "conference", "created_at", "created_by")
+    list_filter = ("conference",)
+    list_select_related = ("conference", "created_by")
+    readonly_fields = ("conference", "name", "created_at", "created_by")
+
+    def has_add_permission(self, request):
+        return False  # releases are made from a conference's "Release" page
 
 
 admin.site.site_header = _("CSML programme administration")

@@ -582,3 +582,39 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"v{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class Release(models.Model):
+    """A named version of a year's public programme, as staff released it ("v2 - rooms").
+
+    The snapshot keeps what attendees saw (programme.releases.snapshot), so the changes
+    page can say what moved between releases and since the last one.
+    """
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="releases", verbose_name=_("conference")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("e.g. v2 - room changes"))
+    created_at = models.DateTimeField(_("released at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("released by"),
+    )
+    snapshot = models.JSONField(_("snapshot"), default=dict, editable=False)
+
+    class Meta:
+        ordering = ("conference", "created_at")
+        verbose_name = _("schedule release")
+        verbose_name_plural = _("schedule releases")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "name"), name="release_name_unique_per_conference"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.conference} {self.name}"

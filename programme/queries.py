@@ -55,13 +55,13 @@ def data_state() -> DataState:
     return DataState(*row)
 
 
-def published_conference_with_state(year: int) -> Conference | None:
-    """The published conference of `year` with `data_version` and `data_changed_at`, in
-    one query; None if there is no such published year."""
+def conference_with_state(year: int, *, drafts: bool = False) -> Conference | None:
+    """The published conference of `year` (or a draft too, for staff previews) with
+    `data_version` and `data_changed_at`, in one query; None if there is none."""
     version = DataVersion.objects.filter(pk=1)
+    conferences = Conference.objects.all() if drafts else Conference.objects.published()
     return (
-        Conference.objects.published()
-        .filter(year=year)
+        conferences.filter(year=year)
         .annotate(
             data_version=Subquery(version.values("version")),
             data_changed_at=Subquery(version.values("changed_at")),

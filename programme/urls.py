@@ -35,6 +35,8 @@ urlpatterns = [
     path("<int:year>/speakers/", views.SpeakersView.as_view(), name="speakers"),
     path("<int:year>/organisation/", views.OrganisationView.as_view(), name="organisation"),
     path("<int:year>/contacts/", views.ContactsView.as_view(), name="contacts"),
+    path("<int:year>/changes/", views.ChangesView.as_view(), name="changes"),
+    path("<int:year>/changes/feed/", views.ChangesFeed(), name="changes-feed"),
     path(
         "<int:year>/sessions/<str:code>/",
         views.SessionDetailView.as_view(),

@@ -58,8 +58,9 @@ class Book:
     def __init__(self, pdf: bytes, queries: int):
         self.pdf = pdf
         self.queries = queries
-        self.pages = pdf_text(pdf).split("\f")
-        self.footers = [footer.strip() for footer in pdf_text(pdf, *FOOTER).split("\f")]
+        # pdftotext ends every page with a form feed
+        self.pages = pdf_text(pdf).split("\f")[:-1]
+        self.footers = [footer.strip() for footer in pdf_text(pdf, *FOOTER).split("\f")[:-1]]
 
     def page_numbered(self, number: int) -> str:
         """The page whose footer prints `number` (the cover prints none)."""

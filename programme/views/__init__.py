@@ -1,6 +1,7 @@
 """Public pages. Each view reads through programme.queries and is cached per data version."""
 
 from programme.views.calendars import CalendarView, FrabView
+from programme.views.changes import ChangesFeed, ChangesView
 from programme.views.pages import (
     AbstractsView,
     ArchiveView,
@@ -20,6 +21,8 @@ __all__ = [
     "AbstractsView",
     "ArchiveView",
     "CalendarView",
+    "ChangesFeed",
+    "ChangesView",
     "ConferenceHomeView",
     "ContactsView",
     "FrabView",

@@ -43,10 +43,16 @@ class CachedPageMixin:
     def get_data_state(self) -> queries.DataState:
         return queries.data_state()
 
+    preview = False  # a staff preview of a draft: never cached, never shared
+
     def dispatch(self, request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
         self.data = self.get_data_state()
+        if self.preview:
+            response = super().dispatch(request, *args, **kwargs)
+            response["Cache-Control"] = "private, no-store"
+            return response
         etag = quote_etag(f"{RELEASE}-{self.data.version}-{get_language()}")
         last_modified = int(self.data.changed_at.timestamp())
         if not_modified(request, etag, last_modified):
@@ -87,11 +93,17 @@ class YearPageMixin(CachedPageMixin):
     """A page of one published year: `self.conference`, or 404 for a draft or unknown year."""
 
     def get_data_state(self) -> queries.DataState:
-        conference = queries.published_conference_with_state(self.kwargs["year"])
+        year = self.kwargs["year"]
+        conference = queries.conference_with_state(year)
+        if conference is None and self.request.user.is_staff:
+            # Staff preview a draft year on the real pages. Only reached for a year that
+            # is not published, so public requests never look at the session.
+            conference = queries.conference_with_state(year, drafts=True)
+            self.preview = conference is not None
         if conference is None:
-            raise Http404(f"CSML {self.kwargs['year']} is not on this site.")
+            raise Http404(f"CSML {year} is not on this site.")
         self.conference = conference
         return queries.DataState(conference.data_version, conference.data_changed_at)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(conference=self.conference, **kwargs)
+        return super().get_context_data(conference=self.conference, preview=self.preview, **kwargs)

@@ -61,5 +61,6 @@ class FrabView(YearPageMixin, View):
 
 
 def export_version(conference, data) -> str:
-    """The name of the latest schedule release, with the data version when edited since."""
-    return f"data-{data.version}"
+    """The name of the latest schedule release; before the first one, the data version."""
+    latest = conference.releases.order_by("-created_at").values_list("name", flat=True)
+    return latest.first() or f"unreleased-{data.version}"

@@ -1,0 +1,174 @@
+"""Staff tools: dashboard, next year, publishing and preview, releases and changes."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from programme import releases
+from programme.dashboard import year_report
+from programme.models import Conference, Room, Session, Talk
+from programme.queries import programme_for_conference
+from programme.services import copy_year, release_schedule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = User.objects.create_superuser("staff", "staff@example.org", "pw")
+    client.force_login(user)
+    return user
+
+
+def test_dashboard_counts_the_year_and_finds_nothing_planted_in_2024(staff):
+    report = year_report(Conference.objects.get(year=2024))
+
+    assert report.counts["sessions"] == 35
+    assert report.counts["talks"] == 147
+    assert report.room_clashes == []
+
+
+def test_dashboard_finds_planted_conflicts():
+    conference = Conference.objects.get(year=2025)
+    a1, a2 = (
+        Session.objects.get(conference=conference, code="A1"),
+        Session.objects.get(conference=conference, code="A2"),
+    )
+    a2.room = a1.room
+    a2.save()
+    b1 = Session.objects.get(conference=conference, code="B1")
+    chair = a1.session_chairs.first().person
+    b1.session_chairs.create(person=chair, position=9)
+    b1.date, b1.start, b1.end = a1.date, a1.start, a1.end
+    b1.room = Room.objects.get(conference=conference, name="友谊宫 聚英厅")
+    b1.save()
+    talk = a1.talks.first()
+    talk.start, talk.end = dt.time(7, 0), dt.time(7, 30)
+    talk.save()
+    talk.talk_speakers.update(affiliation="")
+
+    report = year_report(conference)
+
+    assert [(room, a.label[:2], b.label[:2]) for room, a, b in report.room_clashes] == [
+        (a1.room.name, "A1", "A2")
+    ]
+    assert (chair.key, "A1", "B1") in [
+        (p, a.label[:2], b.label[:2]) for p, a, b in report.people_in_two_places
+    ]
+    assert [t.code for t in report.talks_outside_session] == [talk.code]
+    assert talk.code in [t.code for t in report.talks_without_affiliation]
+
+
+def test_dashboard_page_renders_for_staff(client, staff):
+    conference = Conference.objects.get(year=2025)
+
+    response = client.get(reverse("admin:programme_conference_dashboard", args=[conference.pk]))
+
+    assert response.status_code == 200
+    assert response.context["report"].counts["talks"] == 167
+
+
+def test_next_year_copies_rooms_tracks_committees_contacts_but_no_sessions():
+    conference = Conference.objects.get(year=2025)
+
+    copy = copy_year(conference=conference)
+
+    assert (copy.year, copy.published, copy.start_date) == (2026, False, dt.date(2026, 8, 9))
+    assert copy.name_zh == "2026 年中国机器学习与科学应用大会"
+    assert [r.name for r in copy.rooms.all()] == [r.name for r in conference.rooms.all()]
+    assert [t.code for t in copy.tracks.all()] == ["main", "student"]
+    assert [c.name for c in copy.tracks.get(code="student").contacts.all()] == ["王铭泽"]
+    assert copy.committee.count() == conference.committee.count()
+    assert copy.contacts.count() == 3
+    assert (copy.sessions.count(), copy.talks.count(), copy.programme_items.count()) == (0, 0, 0)
+
+
+def test_next_year_refuses_an_existing_year():
+    with pytest.raises(ValueError, match="CSML 2025 already exists"):
+        copy_year(conference=Conference.objects.get(year=2024))
+
+
+def test_publish_and_unpublish_through_admin_actions(client, staff):
+    conference = Conference.objects.get(year=2024)
+    url = reverse("admin:programme_conference_changelist")
+
+    client.post(url, {"action": "unpublish", "_selected_action": [conference.pk]})
+    hidden = Client().get("/2024/").status_code
+    preview = client.get("/2024/").status_code
+    conference.refresh_from_db()
+    unpublished = conference.published
+    client.post(url, {"action": "publish", "_selected_action": [conference.pk]})
+    conference.refresh_from_db()
+
+    assert unpublished is False
+    assert conference.published is True
+    assert (hidden, preview) == (404, 200)  # the public does not see it; staff preview it
+
+
+def test_draft_year_is_previewed_by_staff_only(client, staff):
+    Conference.objects.filter(year=2024).update(published=False)
+
+    preview = client.get("/2024/schedule/")
+    client.logout()
+    public = client.get("/2024/schedule/")
+
+    assert preview.status_code == 200
+    assert (
+        "only staff can see this page" in preview.content.decode()
+        or "只有工作人员" in preview.content.decode()
+    )
+    assert preview["Cache-Control"] == "private, no-store"
+    assert public.status_code == 404
+
+
+def test_release_after_moving_a_talk_and_renaming_another_lists_exactly_those(client, staff):
+    conference = Conference.objects.get(year=2025)
+    release_schedule(conference=conference, name="v1", user=staff)
+    moved = Talk.objects.get(conference=conference, code="A1-2")
+    moved.session = Session.objects.get(conference=conference, code="B2")
+    moved.save()
+    renamed = Talk.objects.get(conference=conference, code="C1-1")
+    renamed.title = "A new title for C1-1"
+    renamed.save()
+
+    client.post(
+        reverse("admin:programme_conference_release", args=[conference.pk]),
+        {"name": "v2 - A1-2 moved"},
+    )
+    page = client.get(reverse("programme:changes", args=[2025]))
+    v2 = conference.releases.get(name="v2 - A1-2 moved")
+    found = releases.changes(conference.releases.get(name="v1").snapshot, v2.snapshot)
+
+    assert [(c.kind, c.code) for c in found] == [("talk_moved", "A1-2"), ("talk_retitled", "C1-1")]
+    assert found[1].after == "A new title for C1-1"
+    html = page.content.decode()
+    assert "v2 - A1-2 moved" in html and "A new title for C1-1" in html
+    assert page.context["unreleased"] == []
+
+
+def test_moving_a_session_is_one_change_not_one_per_talk(staff):
+    conference = Conference.objects.get(year=2025)
+    release_schedule(conference=conference, name="v1", user=staff)
+    session = Session.objects.get(conference=conference, code="A1")
+    session.start, session.end = dt.time(14, 0), dt.time(16, 0)
+    session.save()
+
+    current = releases.snapshot(programme_for_conference(conference))
+    found = releases.changes(conference.releases.get().snapshot, current)
+
+    assert [(c.kind, c.code) for c in found] == [("session_moved", "A1")]
+
+
+def test_changes_feed_and_export_version_follow_releases(client, staff):
+    conference = Conference.objects.get(year=2025)
+    release_schedule(conference=conference, name="v1", user=staff)
+
+    feed = client.get(reverse("programme:changes-feed", args=[2025]))
+    frab = client.get("/2025/schedule.json")
+
+    assert feed.status_code == 200
+    assert "CSML2025 v1" in feed.content.decode()
+    assert frab.json()["schedule"]["version"] == "v1"
