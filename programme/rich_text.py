@@ -28,7 +28,6 @@ ALLOWED_ATTRIBUTES = {
     "maxsize", "notation", "scriptlevel", "displaystyle", "columnlines", "rowlines", "frame",
     "open", "close", "separators", "rowalign", "align", "mathsize", "mathcolor",
 }  # fmt: skip
-ET.register_namespace("", MATHML)
 
 
 def mathml(latex: str, display: bool = False) -> str | None:
@@ -44,7 +43,19 @@ def mathml(latex: str, display: bool = False) -> str | None:
             return None
         if any(name not in ALLOWED_ATTRIBUTES for name in element.attrib):
             return None
-    return ET.tostring(root, encoding="unicode", short_empty_elements=False)
+    return serialize(root, root=True)
+
+
+def serialize(element, root: bool = False) -> str:
+    """Checked MathML back to markup, every text and attribute escaped. Written here, not
+    with ET.tostring, whose prefixes come from a process-wide registry that other
+    libraries (WeasyPrint) change."""
+    tag = element.tag.rpartition("}")[2]
+    attributes = "".join(f' {name}="{escape(value)}"' for name, value in element.attrib.items())
+    if root:
+        attributes = f' xmlns="{MATHML}"' + attributes
+    inner = escape(element.text or "") + "".join(serialize(child) for child in element)
+    return f"<{tag}{attributes}>{inner}</{tag}>" + escape(element.tail or "")
 
 
 def inline_html(text: str) -> str:

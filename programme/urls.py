@@ -36,6 +36,7 @@ urlpatterns = [
     path("<int:year>/organisation/", views.OrganisationView.as_view(), name="organisation"),
     path("<int:year>/contacts/", views.ContactsView.as_view(), name="contacts"),
     path("<int:year>/changes/", views.ChangesView.as_view(), name="changes"),
+    path("<int:year>/programme.pdf", views.ProgrammeBookView.as_view(), name="programme-book"),
     path("<int:year>/changes/feed/", views.ChangesFeed(), name="changes-feed"),
     path(
         "<int:year>/sessions/<str:code>/",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext
 
 from programme.exporters.book import programme_book_pdf, tex_rich, tex_title
 from programme.models import Conference, Session, Talk
-from programme.rich_text import MATH_SEGMENT
+from programme.rich_text import MATH_SEGMENT, title_html
 from tests.conftest import YEARS
 from tests.factories import ConferenceFactory, SessionChairFactory, TalkSpeakerFactory
 
@@ -215,3 +215,9 @@ def test_book_queries_do_not_grow_with_talks(books, django_assert_num_queries):
     assert {year: book.queries for year, book in books.items()} == dict.fromkeys(
         YEARS, BOOK_QUERIES
     )
+
+
+def test_printing_a_book_leaves_the_sites_mathml_alone(books):
+    html = title_html("after the book: $x_{book}$")
+
+    assert html.startswith('after the book: <math xmlns="http://www.w3.org/1998/Math/MathML"')

@@ -116,10 +116,16 @@ def refuse_fetch(url: str, *args, **kwargs):
     raise ValueError(f"the programme book fetches no resources: {url}")
 
 
+def load_weasyprint():
+    """WeasyPrint, imported on first use (it loads pango through cffi)."""
+    import weasyprint
+
+    return weasyprint
+
+
 def programme_book_pdf(conference: Conference) -> bytes:
     """The programme book of `conference` as a PDF document."""
-    import weasyprint  # loads pango through cffi: only when a book is printed
-
+    weasyprint = load_weasyprint()
     html = weasyprint.HTML(string=programme_book_html(conference), url_fetcher=refuse_fetch)
     stylesheet = weasyprint.CSS(filename=str(STYLESHEET))
     return html.write_pdf(stylesheets=[stylesheet])

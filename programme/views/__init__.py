@@ -1,6 +1,6 @@
 """Public pages. Each view reads through programme.queries and is cached per data version."""
 
-from programme.views.calendars import CalendarView, FrabView
+from programme.views.calendars import CalendarView, FrabView, ProgrammeBookView
 from programme.views.changes import ChangesFeed, ChangesView
 from programme.views.pages import (
     AbstractsView,
@@ -29,6 +29,7 @@ __all__ = [
     "LatestConferenceView",
     "OrganisationView",
     "PersonDetailView",
+    "ProgrammeBookView",
     "ScheduleView",
     "SearchView",
     "SessionDetailView",

@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponse
 from django.views import View
 
 from programme import queries
+from programme.exporters.book import programme_book_pdf
 from programme.exporters.frab import frab_schedule, frab_xml
 from programme.exporters.ics import programme_calendar
 from programme.views.caching import YearPageMixin
@@ -64,3 +65,13 @@ def export_version(conference, data) -> str:
     """The name of the latest schedule release; before the first one, the data version."""
     latest = conference.releases.order_by("-created_at").values_list("name", flat=True)
     return latest.first() or f"unreleased-{data.version}"
+
+
+class ProgrammeBookView(YearPageMixin, View):
+    """`programme.pdf`: the programme book, made on the first request after a change and
+    then served from the page cache until the data changes again."""
+
+    def get(self, request, year):
+        response = HttpResponse(programme_book_pdf(self.conference), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="csml{year}-programme.pdf"'
+        return response
