@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from programme.concurrency import ConcurrentEditForm
@@ -30,7 +31,22 @@ from programme.models import (
     TalkSpeaker,
     Track,
 )
+from programme.resources import (
+    SPREADSHEET_FORMATS,
+    CommitteeResource,
+    ContactResource,
+    PersonResource,
+    SessionResource,
+    TalkResource,
+)
 from programme.services import copy_year, invite_contact, release_schedule, set_published
+
+
+class SpreadsheetMixin(ImportExportMixin):
+    """Export a year (the changelist's filter), edit it in Excel/WPS, import it back: the
+    preview shows what is created, changed and deleted; a bad row applies nothing."""
+
+    formats = import_formats = export_formats = SPREADSHEET_FORMATS
 
 
 class OrganisationInline(admin.TabularInline):
@@ -177,7 +193,8 @@ class ConferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = (PersonResource,)
     list_display = ("key", "name", "name_en", "email", "slug")
     search_fields = ("key", "name", "name_en", "email")
     readonly_fields = ("slug",)
@@ -186,7 +203,8 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommitteeMembership)
-class CommitteeMembershipAdmin(admin.ModelAdmin):
+class CommitteeMembershipAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = (CommitteeResource,)
     list_display = ("person", "role", "title", "affiliation", "position", "conference")
     list_filter = ("conference", "role")
     list_select_related = ("person", "conference")
@@ -195,7 +213,8 @@ class CommitteeMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(SpreadsheetMixin, admin.ModelAdmin):
+    resource_classes = (ContactResource,)
     list_display = ("name", "role", "email", "phone", "conference")
     list_filter = ("conference",)
     list_select_related = ("conference",)
@@ -310,7 +329,8 @@ class SessionForm(ConcurrentEditForm):
 
 
 @admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
+class SessionAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
+    resource_classes = (SessionResource,)
     form = SessionForm
     filter_horizontal = ("editors",)
     list_display = ("code", "topic", "date", "start", "end", "room", "track", "chair_names")
@@ -348,7 +368,8 @@ class TalkForm(ConcurrentEditForm):
 
 
 @admin.register(Talk)
-class TalkAdmin(SimpleHistoryAdmin):
+class TalkAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
+    resource_classes = (TalkResource,)
     form = TalkForm
     list_display = ("code", "title", "speaker_names", "session", "online", "conference")
     list_display_links = ("code", "title")

@@ -673,7 +673,7 @@ class TalkResource(NaturalKeyResource):
 
     def check_row(self, instance, row, errors):
         yield from check_times(instance, errors)
-        if "分会编号" in errors:
+        if "分会编号" in errors or "年份" in errors:
             return
         if instance.item_id and instance.session_id:
             yield ("分会编号", "邀请报告不属于分会：请留空")

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -172,3 +173,36 @@ def test_changes_feed_and_export_version_follow_releases(client, staff):
     assert feed.status_code == 200
     assert "CSML2025 v1" in feed.content.decode()
     assert frab.json()["schedule"]["version"] == "v1"
+
+
+def test_admin_spreadsheet_export_and_import_preview(client, staff):
+    from programme.resources import TalkResource
+
+    year_filter = f"?conference__id__exact={Conference.objects.get(year=2024).pk}"
+    export = client.post(
+        reverse("admin:programme_talk_export") + year_filter,
+        {
+            "format": "1",
+            "resource": "0",
+            "export_items": [],
+            **{f"talkresource_{name}": "on" for name in TalkResource().get_export_order()},
+        },
+    )
+    csv_text = export.content.decode("utf-8-sig")
+    edited = csv_text.replace(
+        "矩阵信息论在人工智能中的应用", "矩阵信息论在人工智能中的应用（修订）"
+    )
+    bad = edited.replace("2024,D1-3,D1,", "2024,D1-3,Z9,")
+    upload = SimpleUploadedFile("talks.csv", bad.encode("utf-8-sig"), content_type="text/csv")
+
+    preview = client.post(
+        reverse("admin:programme_talk_import"),
+        {"import_file": upload, "format": "1", "resource": "0"},
+    )
+
+    html = preview.content.decode()
+    assert export.status_code == 200 and csv_text.count("\n") == 148
+    assert "Z9" in html and "分会编号" in html
+    assert (
+        Talk.objects.get(conference__year=2024, code="D1-2").title == "矩阵信息论在人工智能中的应用"
+    )
