@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"  # git-ignored
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PGDATA = Path(os.environ.get("BENCH_PGDATA", "/tmp/csml-bench-pg"))
+PGDATA = Path(os.environ.get("BENCH_PGDATA", "/tmp/csml-bench-pg"))  # noqa: S108 (private)
 
 
 # ---------------------------------------------------------------------------
@@ -182,7 +182,7 @@ class Gunicorn:
         self.base = f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        self.log = open(OUT / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115
+        self.log = open(OUT / f"gunicorn-{self.port}.log", "w")
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -229,7 +229,9 @@ PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 
 def fetch(url: str, headers: dict | None = None, timeout: float = 30):
     """(status, headers, body) of a GET; HTTP errors are returned, not raised."""
-    request = urllib.request.Request(url, headers={**PROXY_HEADERS, **(headers or {})})
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"the benches only talk to 127.0.0.1, not {url}")
+    request = urllib.request.Request(url, headers={**PROXY_HEADERS, **(headers or {})})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             return response.status, dict(response.headers), response.read()

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     CharField,
@@ -47,27 +48,31 @@ class DataState:
     changed_at: dt.datetime
 
 
+# Raw SQL on purpose: these run on every public request, cached or not, and composing
+# them through the ORM costs more than running them.
+STATE_SQL = "SELECT version, changed_at FROM programme_dataversion WHERE id = 1"
+CONFERENCE_WITH_STATE_SQL = (
+    "SELECT c.*, v.version AS data_version, v.changed_at AS data_changed_at "
+    "FROM programme_conference c CROSS JOIN programme_dataversion v "
+    "WHERE v.id = 1 AND c.year = %s AND (c.published OR %s)"
+)
+
+
 def data_state() -> DataState:
-    row = DataVersion.objects.filter(pk=1).values_list("version", "changed_at").first()
+    with connection.cursor() as cursor:
+        cursor.execute(STATE_SQL)
+        row = cursor.fetchone()
     if row is None:  # a flushed test database: the row comes back on first use
-        row = DataVersion.objects.get_or_create(pk=1)[0]
-        return DataState(row.version, row.changed_at)
+        version = DataVersion.objects.get_or_create(pk=1)[0]
+        return DataState(version.version, version.changed_at)
     return DataState(*row)
 
 
 def conference_with_state(year: int, *, drafts: bool = False) -> Conference | None:
     """The published conference of `year` (or a draft too, for staff previews) with
     `data_version` and `data_changed_at`, in one query; None if there is none."""
-    version = DataVersion.objects.filter(pk=1)
-    conferences = Conference.objects.all() if drafts else Conference.objects.published()
-    return (
-        conferences.filter(year=year)
-        .annotate(
-            data_version=Subquery(version.values("version")),
-            data_changed_at=Subquery(version.values("changed_at")),
-        )
-        .first()
-    )
+    found = list(Conference.objects.raw(CONFERENCE_WITH_STATE_SQL, [year, drafts]))
+    return found[0] if found else None
 
 
 # ---------------------------------------------------------------------------
@@ -386,10 +391,15 @@ def committee_for_conference(conference: Conference) -> dict[str, list[Committee
 
 
 def published_conferences() -> QuerySet[Conference]:
+    """Published years, newest first, with `n_sessions` and `n_talks` counted in
+    subqueries (a join of both would multiply the rows it counts)."""
+    sessions = Session.objects.filter(conference=OuterRef("pk")).values("conference")
+    talks = Talk.objects.filter(conference=OuterRef("pk")).values("conference")
     return (
         Conference.objects.published()
         .annotate(
-            n_sessions=Count("sessions", distinct=True), n_talks=Count("talks", distinct=True)
+            n_sessions=Subquery(sessions.annotate(n=Count("pk")).values("n")),
+            n_talks=Subquery(talks.annotate(n=Count("pk")).values("n")),
         )
         .order_by("-year")
     )
