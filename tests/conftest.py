@@ -22,14 +22,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         import_programme_files(sorted(FIXTURES.glob("csml*.yaml")))
     yield
-    with django_db_blocker.unblock():
-        # A browser test that failed mid-page can leave the live server answering a last
-        # request; its connection would stop the test database from being dropped.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
+    # A browser test that failed mid-page can leave the live server answering a last
+    # request; its connection would stop the test database from being dropped.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture
