@@ -1,5 +1,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from programme.track_admin import track_site
@@ -9,6 +10,27 @@ from programme.track_admin import track_site
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("track/", track_site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Only the set-password flows (invitations, forgotten passwords); people sign in at
+    # /admin/ or /track/, so Django's own login pages are not mounted.
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "accounts/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     *i18n_patterns(path("", include("programme.urls")), prefix_default_language=False),
 ]

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
+from programme.text import validate_web_address
+
 
 class ConferenceQuerySet(models.QuerySet):
     def published(self):
@@ -46,10 +48,16 @@ class Conference(models.Model):
     )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
-    website = models.CharField(_("website"), max_length=300, blank=True)
-    livestream = models.CharField(_("live stream link"), max_length=300, blank=True)
+    website = models.CharField(
+        _("website"), max_length=300, blank=True, validators=[validate_web_address]
+    )
+    livestream = models.CharField(
+        _("live stream link"), max_length=300, blank=True, validators=[validate_web_address]
+    )
     hotel_name = models.CharField(_("hotel"), max_length=200, blank=True)
-    hotel_website = models.CharField(_("hotel website"), max_length=300, blank=True)
+    hotel_website = models.CharField(
+        _("hotel website"), max_length=300, blank=True, validators=[validate_web_address]
+    )
     hotel_phone = models.CharField(_("hotel phone"), max_length=100, blank=True)
     intro_zh = models.TextField(_("introduction (Chinese)"), blank=True)
     intro_en = models.TextField(_("introduction (English)"), blank=True)
@@ -137,7 +145,7 @@ class Person(models.Model):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    homepage = models.URLField(_("homepage"), blank=True)
+    homepage = models.URLField(_("homepage"), blank=True, validators=[validate_web_address])
     bio = models.TextField(_("bio"), blank=True)
 
     objects = PersonManager()

@@ -269,6 +269,8 @@ def programme_for_conference(conference: Conference) -> Programme:
 
 def session_detail(conference: Conference, code: str) -> Session | None:
     """A session with room, track, `ordered_chairs` and `ordered_talks` (with speakers)."""
+    if "\x00" in code:  # PostgreSQL text cannot hold NUL: no such session
+        return None
     session = (
         Session.objects.filter(conference=conference, code=code)
         .select_related("room", "track")
@@ -292,6 +294,8 @@ def session_detail(conference: Conference, code: str) -> Session | None:
 def talk_detail(conference: Conference, code: str) -> Talk | None:
     """A talk with its session (room, track) or item (room), `ordered_speakers`, and
     `other_talks`: the same speakers' talks in any published year."""
+    if "\x00" in code:  # PostgreSQL text cannot hold NUL: no such talk
+        return None
     talk = (
         Talk.objects.filter(conference=conference, code=code)
         .select_related("session__room", "session__track", "item__room")

@@ -45,6 +45,7 @@ from programme.exporters.ics import SHANGHAI, people_line
 from programme.identity import name_uuid
 from programme.models import ProgrammeItem, Room, Talk
 from programme.queries import Programme
+from programme.text import xml_safe
 
 JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
 TIME_ZONE_NAME = "Asia/Shanghai"
@@ -398,9 +399,9 @@ def frab_xml(programme: Programme, *, base_url: str, version: str) -> bytes:
     data = frab_data(programme, base_url=base_url, version=version)
 
     def add(parent, tag: str, text=None, **attributes) -> ET.Element:
-        element = ET.SubElement(parent, tag, {k: str(v) for k, v in attributes.items()})
+        element = ET.SubElement(parent, tag, {k: xml_safe(v) for k, v in attributes.items()})
         if text is not None:
-            element.text = str(text)
+            element.text = xml_safe(text)
         return element
 
     root = ET.Element("schedule")

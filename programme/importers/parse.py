@@ -20,6 +20,7 @@ from programme.importers.yaml_source import (
     SourceError,
     read_yaml,
 )
+from programme.text import web_url
 
 ITEM_KINDS = (
     "registration",
@@ -323,7 +324,7 @@ def email_value(reader, value, path, line) -> str:
 
 def url_value(reader, value, path, line) -> str:
     value = one_line(reader, value, path, line)
-    if value.lower().startswith(("javascript:", "data:", "vbscript:")):
+    if value and not web_url(value):
         raise Invalid(f"{value!r} is not a web address")
     return value
 

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from programme import names, rich_text
+from programme import names, rich_text, text
 
 register = template.Library()
 
@@ -31,3 +31,9 @@ def display_name(person) -> str:
 @register.filter
 def highlight(text: str, terms):
     return mark_safe(rich_text.highlight(text or "", terms))  # noqa: S308  escaped by highlight
+
+
+@register.filter
+def web_url(value: str) -> str:
+    """A printed web address as a safe link target ("" for javascript: and the like)."""
+    return text.web_url(value)

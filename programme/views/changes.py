@@ -6,6 +6,7 @@ from django.views.generic import TemplateView
 
 from programme import queries, releases
 from programme.models import Conference
+from programme.text import xml_safe
 from programme.views.caching import YearPageMixin
 
 
@@ -48,13 +49,13 @@ class ChangesFeed(Feed):
         return conference
 
     def title(self, conference):
-        return _("Schedule changes of %(conference)s") % {"conference": conference}
+        return xml_safe(_("Schedule changes of %(conference)s") % {"conference": conference})
 
     def link(self, conference):
         return reverse("programme:changes", args=[conference.year])
 
     def description(self, conference):
-        return conference.name_zh
+        return xml_safe(conference.name_zh)
 
     def items(self, conference):
         history, _latest = release_history(conference)
@@ -62,13 +63,13 @@ class ChangesFeed(Feed):
 
     def item_title(self, item):
         release, _found = item
-        return f"{release.conference} {release.name}"
+        return xml_safe(f"{release.conference} {release.name}")
 
     def item_description(self, item):
         _release, found = item
         if not found:
             return _("First release of the schedule.")
-        return "\n".join(f"{c.code} {c.label}: {c.before} → {c.after}" for c in found)
+        return xml_safe("\n".join(f"{c.code} {c.label}: {c.before} → {c.after}" for c in found))
 
     def item_link(self, item):
         release, _found = item

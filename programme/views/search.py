@@ -10,5 +10,6 @@ class SearchView(CachedPageMixin, TemplateView):
     template_name = "programme/search.html"
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").strip()[:200]
+        # PostgreSQL text cannot hold NUL; it is never part of a real query.
+        query = self.request.GET.get("q", "").replace("\x00", "").strip()[:200]
         return super().get_context_data(query=query, results=queries.search(query))
