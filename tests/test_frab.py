@@ -19,7 +19,7 @@ from tests.conftest import FIXTURES, YEARS
 
 pytestmark = pytest.mark.django_db
 
-FORMATS = Path(__file__).resolve().parents[1].parent / "shared" / "formats" / "frab"
+FORMATS = Path(__file__).resolve().parent / "frab_schemas"
 BASE_URL = "https://example.org"
 
 
