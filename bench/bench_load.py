@@ -78,18 +78,22 @@ def check(base: str, path: str, headers: dict, expected: int) -> dict:
     return response_headers
 
 
-def sweep(base, names, *, seconds, connections, conditional=False, rounds=1) -> list[dict]:
-    """wrk on each named page, static file first; medians over `rounds` interleaved rounds."""
+def sweep(
+    base, names, *, seconds, connections, conditional=False, rounds=1, extra=None
+) -> list[dict]:
+    """wrk on each named page, static file first; medians over `rounds` interleaved rounds.
+    `extra` headers go with every request (e.g. Accept-Encoding: gzip, as browsers send)."""
+    extra = extra or {}
     runs = {name: [] for name in names}
     etags = {}
     for name in names:
-        headers = check(base, PAGES[name], {}, 200)
+        headers = check(base, PAGES[name], extra, 200)
         etags[name] = headers.get("ETag")
     for _ in range(rounds):
         for name in names:
-            headers = {}
+            headers = dict(extra)
             if conditional and name != "static site.css":
-                headers = {"If-None-Match": etags[name]}
+                headers["If-None-Match"] = etags[name]
                 check(base, PAGES[name], headers, 304)
             warm = wrk(base + PAGES[name], seconds=2, connections=connections, headers=headers)
             # Requests wrk left queued at its end still run: let them drain first.
@@ -152,7 +156,11 @@ def main():
     parser.add_argument("--long", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument(
+        "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
+    )
     args = parser.parse_args()
+    extra = {"Accept-Encoding": "gzip"} if args.gzip else {}
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     env = benchlib.prepare_site(DATABASE)
@@ -162,12 +170,17 @@ def main():
         with benchlib.Gunicorn(env) as server:
             print(f"warm cache, gunicorn {server.base}", flush=True)
             rows = sweep(
-                server.base, list(PAGES), seconds=args.duration, connections=16, rounds=args.rounds
+                server.base,
+                list(PAGES),
+                seconds=args.duration,
+                connections=16,
+                rounds=args.rounds,
+                extra=extra,
             )
             results["warm_c16"] = rows
             tables.append(table("Warm page cache, 16 connections", rows))
             if not args.skip_long:
-                rows = sweep(server.base, LONG, seconds=args.long, connections=64)
+                rows = sweep(server.base, LONG, seconds=args.long, connections=64, extra=extra)
                 results["warm_c64"] = rows
                 tables.append(table("Warm page cache, 64 connections", rows))
             rows = sweep(
@@ -176,13 +189,19 @@ def main():
                 seconds=args.duration,
                 connections=16,
                 conditional=True,
+                extra=extra,
             )
             results["not_modified_c16"] = rows
             tables.append(table("Conditional requests (304), 16 connections", rows))
         with benchlib.Gunicorn({**env, "CACHE_URL": "dummy://"}) as server:
             print(f"no page cache (CACHE_URL=dummy://), gunicorn {server.base}", flush=True)
             rows = sweep(
-                server.base, list(PAGES), seconds=args.duration, connections=16, rounds=args.rounds
+                server.base,
+                list(PAGES),
+                seconds=args.duration,
+                connections=16,
+                rounds=args.rounds,
+                extra=extra,
             )
             results["miss_c16"] = rows
             tables.append(

@@ -116,3 +116,28 @@ def test_pages_are_cached_per_language(client):
 
     assert zh["ETag"] != en["ETag"]
     assert '<html lang="zh-hans">' in client.get("/2025/schedule/").content.decode()
+
+
+def test_pages_are_served_gzipped_to_clients_that_accept_it(client):
+    import gzip
+
+    plain = client.get("/2025/schedule/")
+    zipped = client.get("/2025/schedule/", headers={"accept-encoding": "gzip, br"})
+    again = client.get(
+        "/2025/schedule/", headers={"accept-encoding": "gzip", "if-none-match": zipped["ETag"]}
+    )
+
+    assert zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 4
+    assert zipped["ETag"] != plain["ETag"]
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert again.status_code == 304
+
+
+def test_cached_downloads_keep_their_file_name(client):
+    first = client.get("/2025/talks/A1-1.ics")
+    second = client.get("/2025/talks/A1-1.ics")
+
+    assert first["Content-Disposition"] == second["Content-Disposition"]
+    assert second["Content-Disposition"] == 'attachment; filename="A1-1.ics"'

@@ -7,18 +7,21 @@ rendered and stored. A change to any programme table bumps the version (a databa
 trigger), which retires every cached page at once.
 """
 
+import gzip
 import hashlib
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django.utils.translation import get_language
 
 from programme import queries
 
 PAGE_CACHE_SECONDS = 24 * 3600
+KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
 def _code_release() -> str:
@@ -53,7 +56,10 @@ class CachedPageMixin:
             response = super().dispatch(request, *args, **kwargs)
             response["Cache-Control"] = "private, no-store"
             return response
-        etag = quote_etag(f"{RELEASE}-{self.data.version}-{get_language()}")
+        gzip_ok = accepts_gzip(request)
+        base = f"{RELEASE}-{self.data.version}-{get_language()}"
+        # Each representation has its own ETag (RFC 9110): the gzipped one ends in -gz.
+        etag = quote_etag(f"{base}-gz" if gzip_ok else base)
         last_modified = int(self.data.changed_at.timestamp())
         if not_modified(request, etag, last_modified):
             response = HttpResponseNotModified()
@@ -61,24 +67,39 @@ class CachedPageMixin:
             key = (
                 "page:"
                 + hashlib.sha1(
-                    f"{etag}|{request.get_full_path()}".encode(), usedforsecurity=False
+                    f"{base}|{request.get_full_path()}".encode(), usedforsecurity=False
                 ).hexdigest()
             )
             cached = cache.get(key)
-            if cached is not None:
-                content, content_type = cached
-                response = HttpResponse(content, content_type=content_type)
-            else:
+            if cached is None:
                 response = super().dispatch(request, *args, **kwargs)
                 if hasattr(response, "render"):
                     response.render()
-                if response.status_code == 200:
-                    cache.set(key, (response.content, response["Content-Type"]), self.cache_seconds)
+                if response.status_code != 200:
+                    return response
+                # Compressed once, when stored: a cached page costs no CPU to gzip.
+                headers = {h: response[h] for h in KEPT_HEADERS if h in response}
+                cached = (response.content, compress(response.content), headers)
+                cache.set(key, cached, self.cache_seconds)
+            content, gzipped, headers = cached
+            response = HttpResponse(gzipped if gzip_ok else content, headers=headers)
+            if gzip_ok:
+                response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ("Accept-Encoding",))
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
         # Browsers and apps revalidate each time; a 304 costs one query.
         response["Cache-Control"] = "public, max-age=0, must-revalidate"
         return response
+
+
+def accepts_gzip(request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def compress(content: bytes) -> bytes:
+    # mtime=0: the same page always compresses to the same bytes.
+    return gzip.compress(content, compresslevel=6, mtime=0)
 
 
 def not_modified(request, etag: str, last_modified: int) -> bool:
