@@ -84,3 +84,16 @@ class SessionChairFactory(factory.django.DjangoModelFactory):
 
     session = factory.SubFactory(SessionFactory)
     person = factory.SubFactory(PersonFactory)
+
+
+def one_talk_year(year=2031):
+    """A published year with one of everything: one session with one chair and one talk,
+    a contact, a host and a committee member. Query-count tests compare it with the real
+    years: the same number of queries for 1 talk and for 160."""
+    conference = ConferenceFactory(year=year)
+    speaker = TalkSpeakerFactory(talk__session__conference=conference, talk__code="A1-1")
+    SessionChairFactory(session=speaker.talk.session)
+    conference.contacts.create(name="王铭泽", email="m@example.org", role="学生分会联系人")
+    conference.organisations.create(role="host", name="北京大学")
+    conference.committee.create(role="chairs", person=speaker.person, title="教授")
+    return conference

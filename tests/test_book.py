@@ -14,7 +14,7 @@ from programme.exporters.book import programme_book_pdf, tex_rich, tex_title
 from programme.models import Conference, Session, Talk
 from programme.rich_text import MATH_SEGMENT, title_html
 from tests.conftest import YEARS
-from tests.factories import ConferenceFactory, SessionChairFactory, TalkSpeakerFactory
+from tests.factories import one_talk_year
 
 pytestmark = pytest.mark.django_db
 
@@ -92,16 +92,6 @@ def books(django_db_setup, django_db_blocker):
                 pdf = programme_book_pdf(conference)
             printed[year] = Book(pdf, len(queries))
     return printed
-
-
-def one_talk_year():
-    conference = ConferenceFactory(year=2031)
-    speaker = TalkSpeakerFactory(talk__session__conference=conference, talk__code="A1-1")
-    SessionChairFactory(session=speaker.talk.session)
-    conference.contacts.create(name="王铭泽", email="m@example.org", role="学生分会联系人")
-    conference.organisations.create(role="host", name="北京大学")
-    conference.committee.create(role="chairs", person=speaker.person, title="教授")
-    return conference
 
 
 def test_tex_title_keeps_latex_source_escaped_in_code():

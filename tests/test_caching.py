@@ -4,20 +4,9 @@ import pytest
 from django.urls import reverse
 
 from programme.models import Session, Talk
-from tests.factories import ConferenceFactory, SessionChairFactory, TalkSpeakerFactory
+from tests.factories import one_talk_year
 
 pytestmark = pytest.mark.django_db
-
-
-def tiny_year():
-    """A published year with one session holding one talk."""
-    conference = ConferenceFactory(year=2031)
-    speaker = TalkSpeakerFactory(talk__session__conference=conference, talk__code="A1-1")
-    SessionChairFactory(session=speaker.talk.session)
-    conference.contacts.create(name="王铭泽", email="m@example.org", role="学生分会联系人")
-    conference.organisations.create(role="host", name="北京大学")
-    conference.committee.create(role="chairs", person=speaker.person, title="教授")
-    return conference
 
 
 # (page name, expected queries on a cache miss). Each reads the data version joined with
@@ -34,7 +23,7 @@ YEAR_PAGE_QUERIES = [
 
 @pytest.mark.parametrize(("page", "queries"), YEAR_PAGE_QUERIES)
 def test_year_page_queries_do_not_grow_with_talks(client, django_assert_num_queries, page, queries):
-    tiny = tiny_year()
+    tiny = one_talk_year()
 
     for year in (tiny.year, 2022, 2025):
         with django_assert_num_queries(queries):
@@ -44,7 +33,7 @@ def test_year_page_queries_do_not_grow_with_talks(client, django_assert_num_quer
 @pytest.mark.parametrize("year", [2031, 2024, 2025])
 def test_detail_page_queries_do_not_grow(client, django_assert_num_queries, year):
     if year == 2031:
-        tiny_year()
+        one_talk_year()
     session = Session.objects.filter(conference__year=year).order_by("code").first()
     session_url, talk_url = session.get_absolute_url(), session.talks.first().get_absolute_url()
 
