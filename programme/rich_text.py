@@ -58,16 +58,26 @@ def serialize(element, root: bool = False) -> str:
     return f"<{tag}{attributes}>{inner}</{tag}>" + escape(element.tail or "")
 
 
-def inline_html(text: str) -> str:
-    """Escaped text with its $...$ segments as MathML. No paragraphs."""
+def replace_matches(text: str, pattern: re.Pattern, render) -> str:
+    """`text` escaped, except that each match of `pattern` becomes `render(match)`, which
+    returns HTML it has escaped itself."""
     parts, position = [], 0
-    for match in MATH_SEGMENT.finditer(text):
+    for match in pattern.finditer(text):
         parts.append(escape(text[position : match.start()]))
-        latex, display = (match[1], True) if match[1] is not None else (match[2], False)
-        parts.append(mathml(latex, display) or escape(match[0]))
+        parts.append(render(match))
         position = match.end()
     parts.append(escape(text[position:]))
     return "".join(parts)
+
+
+def _math(match) -> str:
+    latex, display = (match[1], True) if match[1] is not None else (match[2], False)
+    return mathml(latex, display) or escape(match[0])
+
+
+def inline_html(text: str) -> str:
+    """Escaped text with its $...$ segments as MathML. No paragraphs."""
+    return replace_matches(text, MATH_SEGMENT, _math)
 
 
 @lru_cache(maxsize=8192)
@@ -87,10 +97,4 @@ def highlight(text: str, terms: list[str]) -> str:
     if not terms:
         return escape(text)
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
-    parts, position = [], 0
-    for match in pattern.finditer(text):
-        parts.append(escape(text[position : match.start()]))
-        parts.append(f"<mark>{escape(match[0])}</mark>")
-        position = match.end()
-    parts.append(escape(text[position:]))
-    return "".join(parts)
+    return replace_matches(text, pattern, lambda match: f"<mark>{escape(match[0])}</mark>")

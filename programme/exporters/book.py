@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 from programme import names
 from programme.models import CommitteeMembership, Conference, Organisation
 from programme.queries import committee_for_conference, programme_for_conference
-from programme.rich_text import MATH_SEGMENT
+from programme.rich_text import MATH_SEGMENT, replace_matches
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "programme" / "book.css"
 TEMPLATE = "programme/book/book.html"
@@ -38,13 +38,9 @@ register = template.Library()
 
 def tex_inline(text: str) -> str:
     """Escaped text with each $...$ segment as its LaTeX source in <code class="tex">."""
-    parts, position = [], 0
-    for match in MATH_SEGMENT.finditer(text):
-        parts.append(escape(text[position : match.start()]))
-        parts.append(f'<code class="tex">{escape(match[0])}</code>')
-        position = match.end()
-    parts.append(escape(text[position:]))
-    return "".join(parts)
+    return replace_matches(
+        text, MATH_SEGMENT, lambda match: f'<code class="tex">{escape(match[0])}</code>'
+    )
 
 
 @register.filter
