@@ -1,10 +1,10 @@
-"""Public pages: cached per data version, revalidated with ETag / Last-Modified.
+"""Public pages: revalidated with ETag / Last-Modified, cached per data version.
 
 Every public view reads the data version first (one query, joined with its conference
 on year pages). A conditional request whose ETag or date still matches is answered 304
-before anything is rendered; otherwise the rendered page is served from the cache, or
-rendered and stored. A change to any programme table bumps the version (a database
-trigger), which retires every cached page at once.
+before anything is rendered. Rendered pages are kept by programme.middleware.PageCache
+and served again while the data version is the same; a change to any programme table
+bumps the version (a database trigger), which retires every cached page at once.
 """
 
 import gzip
@@ -12,16 +12,12 @@ import hashlib
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponseNotModified
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from django.utils.translation import get_language
 
 from programme import queries
-
-PAGE_CACHE_SECONDS = 24 * 3600
-KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 
 
 def _code_release() -> str:
@@ -39,14 +35,18 @@ RELEASE = _code_release()
 
 
 class CachedPageMixin:
-    """For views whose output depends only on the URL, the language and the data."""
+    """For views whose output depends only on the URL, the language and the data.
 
-    cache_seconds = PAGE_CACHE_SECONDS
+    The view answers conditional requests with 304 before rendering, serves gzip to
+    clients that accept it, and marks its response for programme.middleware.PageCache,
+    which keeps it (with every header the middleware stack added) for later requests of
+    the same data version.
+    """
+
+    preview = False  # a staff preview of a draft: never cached, never shared
 
     def get_data_state(self) -> queries.DataState:
         return queries.data_state()
-
-    preview = False  # a staff preview of a draft: never cached, never shared
 
     def dispatch(self, request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
@@ -64,27 +64,15 @@ class CachedPageMixin:
         if not_modified(request, etag, last_modified):
             response = HttpResponseNotModified()
         else:
-            key = (
-                "page:"
-                + hashlib.sha1(
-                    f"{base}|{request.get_full_path()}".encode(), usedforsecurity=False
-                ).hexdigest()
-            )
-            cached = cache.get(key)
-            if cached is None:
-                response = super().dispatch(request, *args, **kwargs)
-                if hasattr(response, "render"):
-                    response.render()
-                if response.status_code != 200:
-                    return response
-                # Compressed once, when stored: a cached page costs no CPU to gzip.
-                headers = {h: response[h] for h in KEPT_HEADERS if h in response}
-                cached = (response.content, compress(response.content), headers)
-                cache.set(key, cached, self.cache_seconds)
-            content, gzipped, headers = cached
-            response = HttpResponse(gzipped if gzip_ok else content, headers=headers)
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if response.status_code != 200:
+                return response
             if gzip_ok:
+                response.content = compress(response.content)
                 response["Content-Encoding"] = "gzip"
+            response.page_cache_version = self.data.version
         patch_vary_headers(response, ("Accept-Encoding",))
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
