@@ -550,10 +550,6 @@ class Talk(models.Model):
     def natural_key(self):
         return (self.conference.year, self.code)
 
-    @property
-    def is_invited(self):
-        return self.item_id is not None
-
 
 class TalkSpeaker(Appearance):
     talk = models.ForeignKey(

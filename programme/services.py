@@ -9,7 +9,7 @@ from programme.models import Conference, Release
 
 
 @transaction.atomic
-def invite_contact(*, email: str, name: str, tracks=(), sessions=(), request) -> "User":  # noqa: F821
+def invite_contact(*, email: str, name: str, tracks=(), sessions=(), request):
     """Create (or reuse) the account for `email`, let it edit `tracks` and `sessions`, and
     e-mail it a link to set its password (Django's password-reset flow)."""
     User = get_user_model()
