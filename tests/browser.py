@@ -49,6 +49,9 @@ def new_page(browser, width: int):
 
 
 def screenshot(page, name: str):
+    # A click that submits a form returns once the next page starts loading; Chromium
+    # refuses to capture a page that is still being replaced ("Unable to capture").
+    page.wait_for_load_state("load")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
 

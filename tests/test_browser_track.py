@@ -37,8 +37,11 @@ def test_contact_reorders_talks_and_edits_abstract_in_browser(
     page.goto(f"{site}/track/")
     page.fill("#id_username", "wangmingze")
     page.fill("#id_password", "CSML-pass-2025")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     screenshot(page, "track-index")
+    # Signed in: the track site shows its user tools (the permission tests cover scoping).
+    assert page.locator("#user-tools").count() == 1
     page.goto(f"{site}/track/programme/session/{session.pk}/change/")
     positions = page.locator("input[name^='talks-'][name$='-position']")
     row_of = {
@@ -48,10 +51,12 @@ def test_contact_reorders_talks_and_edits_abstract_in_browser(
     positions.nth(row_of[first.code]).fill(str(second.position))
     positions.nth(row_of[second.code]).fill(str(first.position))
     screenshot(page, "track-session-edit")
-    page.click("input[name=_save]")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
     page.goto(f"{site}/track/programme/talk/{first.pk}/change/")
     page.fill("#id_abstract", "新的摘要：由学生分会联系人在浏览器中修改。")
-    page.click("input[name=_save]")
+    with page.expect_navigation():
+        page.click("input[name=_save]")
     page.goto(f"{site}/2025/sessions/E3/")
     screenshot(page, "track-public-session-after")
     order = page.locator("article.talk").evaluate_all("articles => articles.map(a => a.id)")
