@@ -10,11 +10,11 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
+from programme.links import url_for
 from programme.text import validate_web_address
 
 
@@ -86,7 +86,7 @@ class Conference(models.Model):
         return self.short_name or f"CSML{self.year}"
 
     def get_absolute_url(self):
-        return reverse("programme:conference-home", args=[self.year])
+        return url_for("programme:conference-home", self.year)
 
     def natural_key(self):
         return (self.year,)
@@ -164,7 +164,7 @@ class Person(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("programme:person-detail", args=[self.slug])
+        return url_for("programme:person-detail", self.slug)
 
     @classmethod
     def unused_slug(cls, base: str) -> str:
@@ -452,7 +452,7 @@ class Session(Scheduled):
         return f"{self.code} {self.topic}"
 
     def get_absolute_url(self):
-        return reverse("programme:session-detail", args=[self.conference.year, self.code])
+        return url_for("programme:session-detail", self.conference.year, self.code)
 
     def natural_key(self):
         return (self.conference.year, self.code)
@@ -545,7 +545,7 @@ class Talk(models.Model):
         return f"{self.code} {self.title}"
 
     def get_absolute_url(self):
-        return reverse("programme:talk-detail", args=[self.conference.year, self.code])
+        return url_for("programme:talk-detail", self.conference.year, self.code)
 
     def natural_key(self):
         return (self.conference.year, self.code)

@@ -1,13 +1,16 @@
 """Reads shaped for one page each. Templates never follow a relation not fetched here.
 
 Query budget: a public page reads the data version (with its conference, for year pages)
-and then at most four more queries, however many talks the year has. The appearances of
-people (chairs, hosts, speakers) of a whole page come in one UNION query.
+and then at most five more queries, however many talks the year has. The appearances of
+people (chairs, hosts, speakers) of a whole page come in one UNION query. The pages of a
+year share one read of its programme per data version (`programme_for_conference`, kept
+by programme.year_memo); a talk page adds its speakers' other talks.
 """
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 
 from django.db import connection
@@ -25,6 +28,7 @@ from django.db.models import (
     Value,
 )
 
+from programme.links import url_for
 from programme.models import (
     CommitteeMembership,
     Conference,
@@ -190,11 +194,20 @@ class Programme:
     sessions: list[Session]
     talks: list[Talk]
 
-    @property
+    # Cached: a programme is kept for many requests (programme.year_memo).
+    @cached_property
     def invited_talks(self) -> list[Talk]:
         return [t for t in self.talks if t.item_id]
 
-    @property
+    @cached_property
+    def sessions_by_code(self) -> dict[str, Session]:
+        return {s.code: s for s in self.sessions}
+
+    @cached_property
+    def talks_by_code(self) -> dict[str, Talk]:
+        return {t.code: t for t in self.talks}
+
+    @cached_property
     def days(self) -> list[Day]:
         days = {}
         for item in self.items:
@@ -206,11 +219,11 @@ class Programme:
             day.blocks.append(Block(date, start, end, list(sessions)))
         return [days[d] for d in sorted(days)]
 
-    @property
+    @cached_property
     def tracks(self):
         return sorted({s.track for s in self.sessions}, key=lambda t: t.position)
 
-    @property
+    @cached_property
     def rooms(self):
         rooms = {s.room for s in self.sessions if s.room}
         return sorted(rooms, key=lambda r: r.position)
@@ -267,56 +280,34 @@ def programme_for_conference(conference: Conference) -> Programme:
 # Detail pages.
 
 
-def session_detail(conference: Conference, code: str) -> Session | None:
-    """A session with room, track, `ordered_chairs` and `ordered_talks` (with speakers)."""
-    if "\x00" in code:  # PostgreSQL text cannot hold NUL: no such session
-        return None
-    session = (
-        Session.objects.filter(conference=conference, code=code)
-        .select_related("room", "track")
-        .first()
-    )
-    if session is None:
-        return None
-    session.conference = conference
-    session.ordered_talks = list(session.talks.order_by("position", "code"))
-    for talk in session.ordered_talks:
-        talk.session, talk.conference = session, conference
-    attach_appearances(
-        sessions=[session],
-        talks=session.ordered_talks,
-        chairs=Q(session=session),
-        speakers=Q(talk__session=session),
-    )
-    return session
+@dataclass(frozen=True)
+class OtherTalk:
+    year: int
+    code: str
+    title: str
+
+    def get_absolute_url(self) -> str:
+        return url_for("programme:talk-detail", self.year, self.code)
 
 
-def talk_detail(conference: Conference, code: str) -> Talk | None:
-    """A talk with its session (room, track) or item (room), `ordered_speakers`, and
-    `other_talks`: the same speakers' talks in any published year."""
-    if "\x00" in code:  # PostgreSQL text cannot hold NUL: no such talk
-        return None
-    talk = (
-        Talk.objects.filter(conference=conference, code=code)
-        .select_related("session__room", "session__track", "item__room")
-        .first()
-    )
-    if talk is None:
-        return None
-    talk.conference = conference
-    for parent in (talk.session, talk.item):
-        if parent is not None:
-            parent.conference = conference
-    attach_appearances(talks=[talk], speakers=Q(talk=talk))
+# Raw SQL for the one per-request read of a talk page (its year's programme is kept, see
+# programme.year_memo): composing this DISTINCT join through the ORM took longer than
+# PostgreSQL took to run it.
+OTHER_TALKS_SQL = (
+    "SELECT DISTINCT c.year, t.code, t.title FROM programme_talk t "
+    "JOIN programme_talkspeaker s ON s.talk_id = t.id "
+    "JOIN programme_conference c ON c.id = t.conference_id "
+    "WHERE s.person_id = ANY(%s) AND c.published AND t.id <> %s "
+    "ORDER BY c.year DESC, t.code"
+)
+
+
+def other_talks(talk: Talk) -> list[OtherTalk]:
+    """The talks of `talk`'s speakers (`ordered_speakers`) in any published year."""
     people = [s.person.pk for s in talk.ordered_speakers]
-    talk.other_talks = list(
-        Talk.objects.filter(talk_speakers__person__in=people, conference__published=True)
-        .exclude(pk=talk.pk)
-        .select_related("conference")
-        .distinct()
-        .order_by("-conference__year", "code")
-    )
-    return talk
+    with connection.cursor() as cursor:
+        cursor.execute(OTHER_TALKS_SQL, [people, talk.pk])
+        return [OtherTalk(*row) for row in cursor.fetchall()]
 
 
 @dataclass

@@ -39,9 +39,13 @@ def staff_client(client, django_user_model):
 
 
 @pytest.fixture(autouse=True)
-def empty_page_cache():
-    """Each test starts with no cached pages: a rolled-back test may have cached a page
-    under a data version that the next test reaches again with other data."""
+def empty_caches():
+    """Each test starts with no cached pages and no kept programmes: a rolled-back test
+    may have kept either under a data version that the next test reaches again with
+    other data."""
     from django.core.cache import cache
 
+    from programme import year_memo
+
     cache.clear()
+    year_memo.forget_all()

@@ -39,10 +39,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from xml.etree import ElementTree as ET
 
-from django.urls import reverse
-
 from programme.exporters.ics import SHANGHAI, people_line
 from programme.identity import name_uuid
+from programme.links import url_for
 from programme.models import ProgrammeItem, Room, Talk
 from programme.queries import Programme
 from programme.text import xml_safe
@@ -223,7 +222,7 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
             links=links,
         )
 
-    schedule_url = site + reverse("programme:schedule", args=[conference.year])
+    schedule_url = site + url_for("programme:schedule", conference.year)
     events = []
     for item in programme.items:
         slot = (at(item.date, item.start), at(item.date, item.end))
@@ -394,6 +393,9 @@ def frab_schedule(programme: Programme, *, base_url: str, version: str) -> dict:
     }
 
 
+XML_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+
+
 def frab_xml(programme: Programme, *, base_url: str, version: str) -> bytes:
     """The schedule as an XML document (c3voc schedule.xml.xsd), UTF-8 with declaration."""
     data = frab_data(programme, base_url=base_url, version=version)
@@ -449,4 +451,6 @@ def frab_xml(programme: Programme, *, base_url: str, version: str) -> bytes:
                 for link in e.links:
                     add(links, "link", link.title, href=link.url, type=link.type)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    # Serialised to text and encoded once: with encoding="utf-8" ElementTree encodes
+    # each of its ~150,000 small writes separately, which took half the export's time.
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode()

@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from programme import names, rich_text, text
+from programme.links import url_for
 
 register = template.Library()
 
@@ -39,6 +40,12 @@ def highlight(text: str, terms):
 def web_url(value: str) -> str:
     """A printed web address as a safe link target ("" for javascript: and the like)."""
     return text.web_url(value)
+
+
+@register.simple_tag
+def link(name, *args):
+    """`{% url %}` for the public pages, remembered (see programme.links)."""
+    return url_for(name, *args)
 
 
 # The two fragments below are on every talk of the schedule and the book of abstracts:

@@ -4,11 +4,11 @@ import re
 from django.http import Http404, HttpResponse
 from django.views import View
 
-from programme import queries
 from programme.exporters.book import programme_book_pdf
 from programme.exporters.frab import frab_schedule, frab_xml
 from programme.exporters.ics import programme_calendar
 from programme.views.caching import YearPageMixin
+from programme.year_memo import year_programme
 
 CODE_LIST = re.compile(r"^[A-Za-z0-9_,-]{0,2000}$")
 
@@ -18,15 +18,15 @@ class CalendarView(YearPageMixin, View):
     a talk's calendar file."""
 
     def get(self, request, year, code=None, kind=None):
-        programme = queries.programme_for_conference(self.conference)
+        programme = year_programme(self.conference)
         only, filename = None, f"csml{year}"
         if kind == "session":
-            session = next((s for s in programme.sessions if s.code == code), None)
+            session = programme.sessions_by_code.get(code)
             if session is None:
                 raise Http404(f"No session {code} in CSML {year}.")
             only, filename = [session.code, *(t.code for t in session.ordered_talks)], code
         elif kind == "talk":
-            if not any(t.code == code for t in programme.talks):
+            if code not in programme.talks_by_code:
                 raise Http404(f"No talk {code} in CSML {year}.")
             only, filename = [code], code
         elif "only" in request.GET:
@@ -50,7 +50,7 @@ class FrabView(YearPageMixin, View):
     (ETag / Last-Modified from YearPageMixin give them their 304s)."""
 
     def get(self, request, year, fmt):
-        programme = queries.programme_for_conference(self.conference)
+        programme = year_programme(self.conference)
         options = {
             "base_url": request.build_absolute_uri("/").rstrip("/"),
             "version": export_version(self.conference, self.data),

@@ -4,10 +4,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from programme import queries, releases
+from programme import releases
 from programme.models import Conference
 from programme.text import xml_safe
 from programme.views.caching import YearPageMixin
+from programme.year_memo import year_programme
 
 
 def release_history(conference):
@@ -32,7 +33,7 @@ class ChangesView(YearPageMixin, TemplateView):
         history, latest = release_history(self.conference)
         unreleased = None
         if latest is not None:
-            current = releases.snapshot(queries.programme_for_conference(self.conference))
+            current = releases.snapshot(year_programme(self.conference))
             unreleased = releases.changes(latest.snapshot, current)
         return super().get_context_data(
             history=list(reversed(history)), latest=latest, unreleased=unreleased

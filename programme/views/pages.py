@@ -10,6 +10,7 @@ from programme import queries
 from programme.models import CommitteeMembership, Conference
 from programme.names import pinyin_sort_key
 from programme.views.caching import CachedPageMixin, YearPageMixin
+from programme.year_memo import year_programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -67,7 +68,7 @@ class ConferenceHomeView(YearPageMixin, TemplateView):
     template_name = "programme/conference_home.html"
 
     def get_context_data(self, **kwargs):
-        programme = queries.programme_for_conference(self.conference)
+        programme = year_programme(self.conference)
         organisations = list(self.conference.organisations.order_by("role", "position"))
         return super().get_context_data(
             programme=programme,
@@ -81,14 +82,14 @@ class ScheduleView(YearPageMixin, TemplateView):
     template_name = "programme/schedule.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(programme=queries.programme_for_conference(self.conference))
+        return super().get_context_data(programme=year_programme(self.conference))
 
 
 class AbstractsView(YearPageMixin, TemplateView):
     template_name = "programme/abstracts.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(programme=queries.programme_for_conference(self.conference))
+        return super().get_context_data(programme=year_programme(self.conference))
 
 
 class SpeakersView(YearPageMixin, TemplateView):
@@ -97,7 +98,7 @@ class SpeakersView(YearPageMixin, TemplateView):
     template_name = "programme/speakers.html"
 
     def get_context_data(self, **kwargs):
-        programme = queries.programme_for_conference(self.conference)
+        programme = year_programme(self.conference)
         people = {}
 
         def entry(appearance):
@@ -152,7 +153,7 @@ class SessionDetailView(YearPageMixin, TemplateView):
     template_name = "programme/session_detail.html"
 
     def get_context_data(self, **kwargs):
-        session = queries.session_detail(self.conference, self.kwargs["code"])
+        session = year_programme(self.conference).sessions_by_code.get(self.kwargs["code"])
         if session is None:
             raise Http404(f"No session {self.kwargs['code']} in CSML {self.conference.year}.")
         return super().get_context_data(session=session)
@@ -162,10 +163,10 @@ class TalkDetailView(YearPageMixin, TemplateView):
     template_name = "programme/talk_detail.html"
 
     def get_context_data(self, **kwargs):
-        talk = queries.talk_detail(self.conference, self.kwargs["code"])
+        talk = year_programme(self.conference).talks_by_code.get(self.kwargs["code"])
         if talk is None:
             raise Http404(f"No talk {self.kwargs['code']} in CSML {self.conference.year}.")
-        return super().get_context_data(talk=talk)
+        return super().get_context_data(talk=talk, other_talks=queries.other_talks(talk))
 
 
 class PersonDetailView(CachedPageMixin, TemplateView):

@@ -1,0 +1,49 @@
+"""Each year's programme, read once per data version and kept in this process.
+
+Why: every public page of a year (home, schedule, abstracts, speakers, a session, a talk,
+the calendar and frab exports) is built from the same four-query read of the year,
+`queries.programme_for_conference`. Any write bumps the data version (a database
+trigger), which retires every cached page at once; right after an edit during the
+conference, hundreds of different pages miss the page cache together. Keeping the read
+per version means the first of them pays ~30 ms for it and the others only render.
+
+Correctness rests on the version: a request reads it with its conference before anything
+else (`queries.conference_with_state`), and a committed version number always stands for
+the same committed data, because the trigger increments it under a row lock in the
+writing transaction. So a kept programme is used only for the version it was read at.
+
+The objects are shared by the requests of this process: pages read them and never set
+attributes on them (per-request reads, such as a talk's other talks, travel beside them
+in the template context).
+"""
+
+from threading import Lock
+
+from programme.models import Conference
+from programme.queries import Programme, programme_for_conference
+
+_kept: dict[int, tuple[int, Programme]] = {}  # conference id -> (data version, programme)
+_lock = Lock()
+
+
+def year_programme(conference: Conference) -> Programme:
+    """The programme of `conference` (from `queries.conference_with_state`, which sets
+    its `data_version`), read now or kept from an earlier request of the same version."""
+    version = conference.data_version
+    kept = _kept.get(conference.pk)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    programme = programme_for_conference(conference)
+    with _lock:
+        # Another thread may have kept a newer version meanwhile: never go back.
+        current = _kept.get(conference.pk)
+        if current is None or current[0] <= version:
+            _kept[conference.pk] = (version, programme)
+    return programme
+
+
+def forget_all():
+    """Drop every kept programme. Tests call it: a rolled-back test may have kept a year
+    under a version number that the next test reaches again with other data."""
+    with _lock:
+        _kept.clear()
