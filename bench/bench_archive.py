@@ -99,14 +99,14 @@ def main(cold: int, warm: int, stages: list[int]):
     for stage in measured:
         print(f"\n### {stage['years']} years, {stage['talks']} talks, {stage['people']} people\n")
         print(benchlib.page_table(stage["pages"]))
-    print("\n### Growth: queries and cold ms median per stage\n")
-    head = " | ".join(f"{s['years']} y: q, cold ms, warm ms" for s in measured)
+    print("\n### Growth: cold queries, cold / miss / warm ms median per stage\n")
+    head = " | ".join(f"{s['years']} y: q, cold, miss, warm ms" for s in measured)
     print(f"| page | {head} |")
     print("| --- |" + " --- |" * len(measured))
     for i, url in enumerate(p["url"] for p in measured[0]["pages"]):
         cells = " | ".join(
             f"{s['pages'][i]['cold_queries']}, {s['pages'][i]['cold_median']:.0f}, "
-            f"{s['pages'][i]['warm_median']:.1f}"
+            f"{s['pages'][i]['miss_median']:.0f}, {s['pages'][i]['warm_median']:.1f}"
             for s in measured
         )
         print(f"| `{url}` | {cells} |")

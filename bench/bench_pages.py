@@ -3,8 +3,9 @@ page; a conditional request answered 304 without rendering).
 
 Run: .venv/bin/python bench/bench_pages.py [cold_rounds] [warm_rounds]
 Creates a scratch database (bench_pages_<pid>) on the configured server, migrates it,
-imports fixtures/*.yaml, then for each page: the page cache cleared before each request
-(cold), primed (warm), and a request with the page's ETag in If-None-Match (304). Prints
+imports fixtures/*.yaml, then for each page: as right after a data change (cold: page
+cache and kept programmes dropped before each request), with only the page cache cleared
+(miss), primed (warm), and a request with the page's ETag in If-None-Match (304). Prints
 a markdown table, writes bench/out/pages-*.json, and drops the database.
 """
 

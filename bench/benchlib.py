@@ -310,13 +310,17 @@ _counters = None
 
 
 def measure_page(client, url: str, *, cold: int, warm: int) -> dict:
-    """Queries, server time (ms) and work done for `url`: with the page cache cleared
-    before each request (cold), with it primed (warm), and as a conditional request
+    """Queries, server time (ms) and work done for `url`: as right after a data change
+    (cold: no cached page, no kept programme), with only the page missing from the page
+    cache (miss: the year's programme kept by programme.year_memo, as for every page but
+    the first after a change), with the page cached (warm), and as a conditional request
     carrying the page's ETag (revalidation)."""
     global _counters
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    from programme import year_memo
 
     if _counters is None:
         _counters = Counters()
@@ -342,7 +346,12 @@ def measure_page(client, url: str, *, cold: int, warm: int) -> dict:
     colds = []
     for _ in range(cold):
         cache.clear()
+        year_memo.forget_all()
         colds.append(one())
+    misses = []
+    for _ in range(cold):
+        cache.clear()
+        misses.append(one())
     one()  # prime
     warms = [one() for _ in range(warm)]
     result = {
@@ -354,6 +363,9 @@ def measure_page(client, url: str, *, cold: int, warm: int) -> dict:
         "cold_median": median([r["ms"] for r in colds]),
         "cold_p95": p95([r["ms"] for r in colds]),
         "cold_renders": colds[0]["renders"],
+        "miss_queries": max(r["queries"] for r in misses),
+        "miss_median": median([r["ms"] for r in misses]),
+        "miss_p95": p95([r["ms"] for r in misses]),
         "warm_queries": max(r["queries"] for r in warms),
         "warm_median": median([r["ms"] for r in warms]),
         "warm_p95": p95([r["ms"] for r in warms]),
@@ -375,9 +387,10 @@ def measure_page(client, url: str, *, cold: int, warm: int) -> dict:
 def page_table(results: list[dict]) -> str:
     """A markdown table of measure_page results."""
     lines = [
-        "| page | status | KiB | queries cold / warm / 304 | cold ms median (p95) "
-        "| warm ms median (p95) | 304 ms median | 304 status, views run, renders |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | --- |",
+        "| page | status | KiB | queries cold / miss / warm / 304 | cold ms median (p95) "
+        "| miss ms median (p95) | warm ms median (p95) | 304 ms median "
+        "| 304 status, views run, renders |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results:
         if "not_modified_status" in r:
@@ -389,8 +402,9 @@ def page_table(results: list[dict]) -> str:
             nm_q, nm_ms, nm = "-", "-", "no ETag"
         lines.append(
             f"| `{r['url']}` | {r['status']} | {r['bytes'] / 1024:.0f} "
-            f"| {r['cold_queries']} / {r['warm_queries']} / {nm_q} "
+            f"| {r['cold_queries']} / {r['miss_queries']} / {r['warm_queries']} / {nm_q} "
             f"| {r['cold_median']:.1f} ({r['cold_p95']:.1f}) "
+            f"| {r['miss_median']:.1f} ({r['miss_p95']:.1f}) "
             f"| {r['warm_median']:.2f} ({r['warm_p95']:.2f}) | {nm_ms} | {nm} |"
         )
     return "\n".join(lines)
