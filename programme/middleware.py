@@ -6,17 +6,26 @@ views.caching.CachedPageMixin). This middleware keeps such a response, headers i
 answers the next request for the same host, URL and encoding from it, after one query
 that the data version is still the same: no URL resolving, no other middleware, no
 rendering. Everything else passes through untouched.
+
+When the database cannot answer that query (PostgreSQL restarting, a failover), a stored
+page is served as it is: during the conference the last schedule we served is worth more
+to an attendee than an error page. Its headers still say "revalidate", so the next
+request after the database is back gets the current page.
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_http_date_safe
 
 from programme import queries
 from programme.views.caching import accepts_gzip, not_modified
+
+logger = logging.getLogger(__name__)
 
 PAGE_CACHE_SECONDS = 24 * 3600
 # A 304 repeats the validators and caching headers of the 200, not its body's headers.
@@ -36,7 +45,12 @@ class PageCache:
         entry = cache.get(key)
         if entry is not None:
             version, headers, content = entry
-            if queries.data_state().version == version:
+            try:
+                current = queries.data_state().version
+            except DatabaseError as error:
+                logger.warning("Database unavailable, serving stored %s: %s", request.path, error)
+                return self.replay(request, headers, content)
+            if current == version:
                 return self.replay(request, headers, content)
         response = self.get_response(request)
         version = getattr(response, "page_cache_version", None)
