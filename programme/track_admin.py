@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -41,8 +42,21 @@ class TrackAdminSite(AdminSite):
     index_title = _("Sessions and talks you look after")
     site_url = "/"
 
+    index_template = "admin/track/index.html"
+
     def has_permission(self, request):
         return permissions.is_programme_contact(request.user)
+
+    def index(self, request, extra_context=None):
+        """The admin index, with the user's sessions listed first: a contact comes here to
+        open one of them, not to browse models."""
+        sessions = (
+            permissions.editable_sessions(request.user)
+            .select_related("conference", "track", "room")
+            .annotate(n_talks=Count("talks"))
+            .order_by("-conference__year", "date", "start", "code")
+        )
+        return super().index(request, {"my_sessions": sessions, **(extra_context or {})})
 
 
 track_site = TrackAdminSite(name="track")

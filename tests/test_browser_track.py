@@ -40,8 +40,9 @@ def test_contact_reorders_talks_and_edits_abstract_in_browser(
     with page.expect_navigation():
         page.click("input[type=submit]")
     screenshot(page, "track-index")
-    # Signed in: the track site shows its user tools (the permission tests cover scoping).
-    assert page.locator("#user-tools").count() == 1
+    # Signed in, he lands on his own sessions, E1-E8 of the student track.
+    listed = page.locator(".my-sessions th[scope=row]").all_inner_texts()
+    assert [text.split()[2] for text in listed] == [f"E{n}" for n in range(1, 9)]
     page.goto(f"{site}/track/programme/session/{session.pk}/change/")
     positions = page.locator("input[name^='talks-'][name$='-position']")
     row_of = {

@@ -123,6 +123,18 @@ def test_contact_lists_show_only_their_own_sessions(client, people):
     assert codes == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"]
 
 
+def test_track_home_lists_the_contacts_sessions_with_links(client, people):
+    client.force_login(people["contact_y"])
+
+    html = client.get(reverse("track:index")).content.decode()
+
+    a1 = Session.objects.get(conference__year=2025, code="A1")
+    assert f'href="{track_url("session", "change", a1)}"' in html
+    assert f'href="{a1.get_absolute_url()}"' in html
+    assert html.count('<th scope="row">') == 1  # A1 only, nothing of the student track
+    assert "E3" not in html
+
+
 def admin_form_data(response) -> dict:
     """Everything an admin change/add page would post back unchanged."""
     data = {}
