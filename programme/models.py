@@ -622,3 +622,29 @@ class Release(models.Model):
 
     def __str__(self):
         return f"{self.conference} {self.name}"
+
+
+class BuiltBook(models.Model):
+    """The programme book PDF of a year and language as last built, and the data version
+    it was built from (programme/book_store.py). No trigger bumps the data version for
+    this table: a stored build is not programme data."""
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="+", verbose_name=_("conference")
+    )
+    language = models.CharField(_("language"), max_length=10)
+    data_version = models.BigIntegerField(_("data version"))
+    pdf = models.BinaryField(_("PDF"))
+    built_at = models.DateTimeField(_("built at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("built programme book")
+        verbose_name_plural = _("built programme books")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "language"), name="built_book_one_per_language"
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.conference} {self.language} v{self.data_version}"

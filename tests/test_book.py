@@ -6,10 +6,13 @@ import re
 import subprocess
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils.translation import gettext
 
+from programme import book_store
 from programme.exporters.book import programme_book_pdf, tex_rich, tex_title
 from programme.models import Conference, Session, Talk
 from programme.rich_text import MATH_SEGMENT, title_html
@@ -211,3 +214,47 @@ def test_printing_a_book_leaves_the_sites_mathml_alone(books):
     html = title_html("after the book: $x_{book}$")
 
     assert html.startswith('after the book: <math xmlns="http://www.w3.org/1998/Math/MathML"')
+
+
+# ---------------------------------------------------------------------------
+# /<year>/programme.pdf: printed once per data change, shared, never printed twice at once.
+
+
+def book_url(year: int) -> str:
+    return reverse("programme:programme-book", args=[year])
+
+
+def test_the_book_is_printed_once_and_then_read_by_every_process(client, django_assert_num_queries):
+    tiny = one_talk_year()
+    first = client.get(book_url(tiny.year))
+    cache.clear()  # as another app process would see it: no page cached there
+
+    with django_assert_num_queries(2):  # the data version, the stored book
+        again = client.get(book_url(tiny.year))
+
+    assert first["Content-Type"] == "application/pdf"
+    assert first.content[:5] == b"%PDF-"
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+
+def test_while_another_process_prints_readers_get_the_previous_book_uncached(client):
+    tiny = one_talk_year()
+    before = client.get(book_url(tiny.year))
+    Talk.objects.filter(conference=tiny).update(title="A talk renamed after printing")
+    printer = connections.create_connection("default")  # another app process
+    try:
+        with printer.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [book_store.LOCK_SPACE, tiny.pk])
+
+        during = client.get(book_url(tiny.year))
+    finally:
+        printer.close()  # its print is done
+    after = client.get(book_url(tiny.year))
+
+    assert during.status_code == 200
+    assert during.content == before.content
+    assert during["Cache-Control"] == "no-store"
+    assert not during.has_header("ETag")
+    assert after.content != before.content
+    assert after["ETag"] != before["ETag"]

@@ -1013,6 +1013,7 @@ YEAR_PAGE_NAMES = (
     "schedule-ics",
     "schedule-xml",
     "schedule-json",
+    "programme-book",
 )
 
 

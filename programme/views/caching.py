@@ -69,6 +69,11 @@ class CachedPageMixin:
                 response.render()
             if response.status_code != 200:
                 return response
+            if getattr(response, "outdated", False):
+                # Content of an earlier data version (see programme.book_store): no
+                # validators of the current one, and nobody keeps it.
+                response["Cache-Control"] = "no-store"
+                return response
             if gzip_ok:
                 response.content = compress(response.content)
                 response["Content-Encoding"] = "gzip"

@@ -4,7 +4,7 @@ import re
 from django.http import Http404, HttpResponse
 from django.views import View
 
-from programme.exporters.book import programme_book_pdf
+from programme.book_store import book_for
 from programme.exporters.frab import frab_schedule, frab_xml
 from programme.exporters.ics import programme_calendar
 from programme.views.caching import YearPageMixin
@@ -68,10 +68,12 @@ def export_version(conference, data) -> str:
 
 
 class ProgrammeBookView(YearPageMixin, View):
-    """`programme.pdf`: the programme book, made on the first request after a change and
-    then served from the page cache until the data changes again."""
+    """`programme.pdf`: the programme book, printed once per data change for every app
+    process (programme.book_store), then served from the page cache."""
 
     def get(self, request, year):
-        response = HttpResponse(programme_book_pdf(self.conference), content_type="application/pdf")
+        book = book_for(self.conference)
+        response = HttpResponse(book.pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="csml{year}-programme.pdf"'
+        response.outdated = not book.current
         return response
