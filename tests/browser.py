@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -53,7 +54,14 @@ def screenshot(page, name: str):
     # refuses to capture a page that is still being replaced ("Unable to capture").
     page.wait_for_load_state("load")
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    path = str(SCREENSHOTS / f"{name}.png")
+    try:
+        page.screenshot(path=path, full_page=False)
+    except PlaywrightError:
+        # Headless Chromium now and then refuses a capture it would take a moment later;
+        # the picture is for people to look at, so one retry before failing the test.
+        page.wait_for_timeout(500)
+        page.screenshot(path=path, full_page=False)
 
 
 @pytest.fixture(scope="session")
