@@ -6,10 +6,12 @@ empty database changes none of them.
 """
 
 import uuid
+from functools import lru_cache
 
 DOMAIN = "c2sml.cn"
 
 
+@lru_cache(maxsize=100_000)  # a pure function, called for every person of every export
 def name_uuid(*parts) -> uuid.UUID:
     """uuid5 of https://c2sml.cn/<part>/<part>/..., e.g. name_uuid(2025, "talks", "A1-1")."""
     key = "/".join(str(part) for part in parts)
