@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse, HttpResponseNotModified
+from django.shortcuts import render
 from django.utils.http import parse_http_date_safe
 
 from programme import queries
@@ -77,4 +78,27 @@ class PageCache:
         response = HttpResponse(content)
         for name, value in headers:
             response[name] = value
+        return response
+
+
+class DatabaseUnavailable:
+    """A view that fails because the database cannot answer (PostgreSQL restarting, or a
+    deploy whose migrations have not run yet) gets a short 503 page asking to retry, with
+    Retry-After, not the generic server error. Stored pages still come from PageCache
+    meanwhile. The failure is logged here: Django does not log an exception that a
+    middleware has answered."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DatabaseError):
+            return None
+        logger.error("Database unavailable for %s", request.path, exc_info=exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "5"
+        response["Cache-Control"] = "no-store"
         return response

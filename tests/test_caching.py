@@ -166,3 +166,15 @@ def test_stored_pages_are_served_while_the_database_cannot_answer(client):
     assert during.status_code == 200
     assert during.content == before.content
     assert during["ETag"] == before["ETag"]
+
+
+def test_a_page_not_stored_asks_to_retry_while_the_database_cannot_answer(client):
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE programme_dataversion RENAME TO programme_dataversion_gone")
+
+    response = client.get(reverse("programme:schedule", args=[2025]))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response["Cache-Control"] == "no-store"
+    assert "请几秒钟后再试" in response.content.decode()
