@@ -8,6 +8,8 @@ one room at once, a person in two places at once, talks outside their session's 
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from django.urls import reverse
+
 from programme.queries import Programme, programme_for_conference
 
 
@@ -64,7 +66,7 @@ def slots(programme: Programme) -> list[Slot]:
         found.append(
             Slot(
                 f"{session.code} {session.topic}",
-                f"/admin/programme/session/{session.pk}/change/",
+                reverse("admin:programme_session_change", args=[session.pk]),
                 session.date,
                 session.start,
                 session.end,
@@ -79,7 +81,7 @@ def slots(programme: Programme) -> list[Slot]:
         found.append(
             Slot(
                 item.title,
-                f"/admin/programme/programmeitem/{item.pk}/change/",
+                reverse("admin:programme_programmeitem_change", args=[item.pk]),
                 item.date,
                 item.start,
                 item.end,

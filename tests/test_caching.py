@@ -153,13 +153,18 @@ def test_cached_downloads_keep_their_file_name(client):
     assert second["Content-Disposition"] == 'attachment; filename="A1-1.ics"'
 
 
+def break_the_version_read():
+    """A real database error on every request's first query, as while PostgreSQL
+    restarts: the version table is renamed inside the test's transaction, which is
+    rolled back after the test."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE programme_dataversion RENAME TO programme_dataversion_gone")
+
+
 def test_stored_pages_are_served_while_the_database_cannot_answer(client):
     url = reverse("programme:schedule", args=[2025])
     before = client.get(url)
-    with connection.cursor() as cursor:
-        # A real database error on the version read (as while PostgreSQL restarts): the
-        # table is renamed inside the test's transaction, which is rolled back after.
-        cursor.execute("ALTER TABLE programme_dataversion RENAME TO programme_dataversion_gone")
+    break_the_version_read()
 
     during = client.get(url)
 
@@ -169,8 +174,7 @@ def test_stored_pages_are_served_while_the_database_cannot_answer(client):
 
 
 def test_a_page_not_stored_asks_to_retry_while_the_database_cannot_answer(client):
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE programme_dataversion RENAME TO programme_dataversion_gone")
+    break_the_version_read()
 
     response = client.get(reverse("programme:schedule", args=[2025]))
 
