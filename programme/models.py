@@ -5,9 +5,12 @@ beside a name in one year (affiliation, title, online attendance, bio) lives on 
 appearance: CommitteeMembership, ItemHost, SessionChair, TalkSpeaker.
 """
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +18,111 @@ from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
 from programme.links import url_for
-from programme.text import validate_web_address
+from programme.text import split_trailing_brackets, validate_web_address
+
+# A code names a session, talk or track in URLs (/2025/talks/E1-2/), calendars and frab
+# files: letters, digits and inner hyphens, nothing else. programme/urls.py matches codes
+# with the same pattern, so every stored code has working links.
+CODE_PATTERN = r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+validate_code = RegexValidator(
+    rf"\A{CODE_PATTERN}\Z",
+    _("Use letters, digits and “-” only, e.g. A1 or E1-2."),
+    code="invalid_code",
+)
+
+
+class CheckedModel(models.Model):
+    """Base of the models whose rules span fields (clean()) or fill fields from others.
+
+    - `derive()` fills derived fields (a talk's conference from its session, a new
+      person's key from the name); clean() and save() both run it. A form that does not
+      show a derived field would otherwise leave the unique constraints on it unchecked,
+      and a duplicate would reach the database as an IntegrityError: so those fields are
+      always validated once derived.
+    - `rule_errors()` holds the rules that span fields; clean() raises them, named by
+      field when the form shows that field and otherwise for the whole form.
+    """
+
+    derived_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.derive()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.derive()
+        errors = self.rule_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def rule_errors(self) -> dict:
+        """{field name: ValidationError} for this model's rules that span fields."""
+        return {}
+
+    def derive(self):
+        """Fill the derived fields from the others."""
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        try:
+            super().full_clean(exclude, validate_unique, validate_constraints)
+        except ValidationError as error:
+            raise located(error, exclude) from None
+
+    def validate_unique(self, exclude=None):
+        try:
+            super().validate_unique(self._checked(exclude))
+        except ValidationError as error:
+            raise located(error, exclude) from None
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(self._checked(exclude))
+        except ValidationError as error:
+            raise located(error, exclude) from None
+
+    def _checked(self, exclude) -> set:
+        """`exclude` without the derived fields that have a value."""
+        derived = self.derived_fields
+        return set(exclude or ()) - {
+            name for name in derived if getattr(self, self._meta.get_field(name).attname)
+        }
+
+
+def located(error: ValidationError, exclude) -> ValidationError:
+    """`error` with the errors of fields in `exclude` (those a form does not show)
+    moved to the whole form: Django raises ValueError for an error on a field a form
+    lacks."""
+    if not hasattr(error, "error_dict") or not exclude:
+        return error
+    moved = {}
+    for name, errors in error.error_dict.items():
+        moved.setdefault(NON_FIELD_ERRORS if name in exclude else name, []).extend(errors)
+    return ValidationError(moved)
+
+
+def same_conference(instance, field_name: str) -> dict:
+    """{field: error} when `instance.<field_name>` belongs to another year than `instance`:
+    a 2025 session cannot take a 2026 room or a 2024 track."""
+    if getattr(instance, f"{field_name}_id") is None or instance.conference_id is None:
+        return {}
+    related = getattr(instance, field_name)
+    if related.conference_id == instance.conference_id:
+        return {}
+    return {
+        field_name: ValidationError(
+            _("%(choice)s belongs to %(other)s, not to %(conference)s."),
+            code="other_year",
+            params={
+                "choice": related,
+                "other": related.conference,
+                "conference": instance.conference,
+            },
+        )
+    }
 
 
 class ConferenceQuerySet(models.QuerySet):
@@ -79,6 +186,7 @@ class Conference(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),
                 name="conference_ends_after_start",
+                violation_error_message=_("The last day cannot be before the first day."),
             ),
         )
 
@@ -90,6 +198,31 @@ class Conference(models.Model):
 
     def natural_key(self):
         return (self.year,)
+
+    def days(self) -> list[dt.date]:
+        if not (self.start_date and self.end_date):
+            return []
+        count = (self.end_date - self.start_date).days + 1
+        return [self.start_date + dt.timedelta(days=n) for n in range(max(count, 0))]
+
+    def validate_day(self, date: dt.date, *, registration: bool = False):
+        """Raise ValidationError unless `date` is a day of this conference (or, for
+        registration, the registration day before it). Also used by the fixture reader
+        on a Conference that is never saved."""
+        allowed = self.days()
+        if registration and self.registration_date:
+            allowed.append(self.registration_date)
+        if date not in allowed:
+            raise ValidationError(
+                _("%(date)s is not a day of %(conference)s (%(start)s – %(end)s)."),
+                code="not_a_day",
+                params={
+                    "date": date,
+                    "conference": self,
+                    "start": self.start_date,
+                    "end": self.end_date,
+                },
+            )
 
 
 class Organisation(models.Model):
@@ -124,31 +257,49 @@ class PersonManager(models.Manager):
     def get_by_natural_key(self, key):
         return self.get(key=key)
 
+    def for_key(self, key: str, *, name: str = "") -> "Person":
+        """The person with this key, created (checked first) if there is none: how every
+        entry point (fixtures, spreadsheets, the admins) turns a key into a person."""
+        person = self.filter(key=key).first()
+        if person is None:
+            person = self.model(key=key, name=name or self.model.name_from_key(key))
+            person.full_clean(exclude={"slug"}, validate_unique=False)
+            person.save()
+        return person
+
+
+SLUG_LENGTH = 200
+
 
 def pinyin_slug(text: str) -> str:
-    """`张林峰` -> `zhang-lin-feng`; ASCII words are kept, everything else dropped."""
+    """`张林峰` -> `zhang-lin-feng`; ASCII words are kept, everything else dropped. Cut at
+    a word so that a numbered duplicate (`-12`) still fits the column."""
     words = []
     for part in lazy_pinyin(text):
         cleaned = "".join(ch.lower() if ch.isascii() and ch.isalnum() else " " for ch in part)
         words.extend(cleaned.split())
-    return "-".join(words) or "person"
+    slug = "-".join(words)
+    if len(slug) > SLUG_LENGTH - 8:
+        slug = slug[: SLUG_LENGTH - 8].rsplit("-", 1)[0]
+    return slug or "person"
 
 
-class Person(models.Model):
+class Person(CheckedModel):
     key = models.CharField(
         _("key"),
         max_length=200,
         unique=True,
         help_text=_("The name, or for homonyms the name with a qualifier: 王磊 (浙江大学)"),
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    slug = models.SlugField(_("slug"), max_length=SLUG_LENGTH, unique=True)
     email = models.EmailField(_("e-mail"), blank=True)
     homepage = models.URLField(_("homepage"), blank=True, validators=[validate_web_address])
     bio = models.TextField(_("bio"), blank=True)
 
     objects = PersonManager()
+    derived_fields = ("key",)
 
     class Meta:
         ordering = ("key",)
@@ -160,11 +311,27 @@ class Person(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = self.unused_slug(pinyin_slug(self.key))
+            self.slug = self.unused_slug(pinyin_slug(self.key or self.name))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return url_for("programme:person-detail", self.slug)
+
+    def derive(self):
+        # Someone new is known by their name; a homonym's key is set by staff.
+        self.name = (self.name or "").strip()
+        if not self.key:
+            self.key = self.name
+
+    @staticmethod
+    def name_from_key(key: str) -> str:
+        """`王磊 (浙江大学)` -> `王磊`: a key is the name, then for homonyms a qualifier in
+        brackets."""
+        try:
+            name, _qualifier = split_trailing_brackets(key)
+        except ValueError:
+            return key.strip()
+        return name or key.strip()
 
     @classmethod
     def unused_slug(cls, base: str) -> str:
@@ -292,7 +459,9 @@ class Track(models.Model):
     conference = models.ForeignKey(
         Conference, models.CASCADE, related_name="tracks", verbose_name=_("conference")
     )
-    code = models.SlugField(_("code"), max_length=40, help_text=_("e.g. main, student"))
+    code = models.CharField(
+        _("code"), max_length=40, validators=[validate_code], help_text=_("e.g. main, student")
+    )
     name_zh = models.CharField(_("Chinese name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -326,8 +495,12 @@ class Track(models.Model):
         return (self.conference.year, self.code)
 
 
-class Scheduled(models.Model):
-    """Something on one day of the programme, from `start` to `end`."""
+ENDS_AFTER_START = _("It must end after it starts.")
+
+
+class Scheduled(CheckedModel):
+    """Something on one day of the programme, from `start` to `end`: the day is one of
+    its conference's (Conference.validate_day), the end after the start (a constraint)."""
 
     date = models.DateField(_("date"))
     start = models.TimeField(_("start"))
@@ -335,6 +508,17 @@ class Scheduled(models.Model):
 
     class Meta:
         abstract = True
+
+    def rule_errors(self) -> dict:
+        errors = super().rule_errors() | same_conference(self, "room")
+        if self.conference_id and self.date:
+            try:
+                self.conference.validate_day(self.date, registration=self.on_registration_day)
+            except ValidationError as error:
+                errors["date"] = error
+        return errors
+
+    on_registration_day = False
 
 
 class ProgrammeItem(Scheduled):
@@ -370,12 +554,18 @@ class ProgrammeItem(Scheduled):
         verbose_name_plural = _("programme items")
         constraints = (
             models.CheckConstraint(
-                condition=Q(end__gt=F("start")), name="programme_item_ends_after_start"
+                condition=Q(end__gt=F("start")),
+                name="programme_item_ends_after_start",
+                violation_error_message=ENDS_AFTER_START,
             ),
         )
 
     def __str__(self):
         return f"{self.date} {self.start:%H:%M} {self.title}"
+
+    @property
+    def on_registration_day(self):
+        return self.kind == self.Kind.REGISTRATION
 
 
 class ItemHost(Appearance):
@@ -408,7 +598,9 @@ class Session(Scheduled):
         related_name="sessions",
         verbose_name=_("track"),
     )
-    code = models.CharField(_("code"), max_length=20, help_text=_("e.g. A1, E2"))
+    code = models.CharField(
+        _("code"), max_length=20, validators=[validate_code], help_text=_("e.g. A1, E2")
+    )
     topic = models.CharField(_("topic"), max_length=300)
     room = models.ForeignKey(
         Room,
@@ -441,10 +633,14 @@ class Session(Scheduled):
         verbose_name_plural = _("sessions")
         constraints = (
             models.UniqueConstraint(
-                fields=("conference", "code"), name="session_code_unique_per_conference"
+                fields=("conference", "code"),
+                name="session_code_unique_per_conference",
+                violation_error_message=_("This year already has a session with this code."),
             ),
             models.CheckConstraint(
-                condition=Q(end__gt=F("start")), name="session_ends_after_start"
+                condition=Q(end__gt=F("start")),
+                name="session_ends_after_start",
+                violation_error_message=ENDS_AFTER_START,
             ),
         )
 
@@ -453,6 +649,9 @@ class Session(Scheduled):
 
     def get_absolute_url(self):
         return url_for("programme:session-detail", self.conference.year, self.code)
+
+    def rule_errors(self) -> dict:
+        return super().rule_errors() | same_conference(self, "track")
 
     def natural_key(self):
         return (self.conference.year, self.code)
@@ -483,13 +682,19 @@ class TalkManager(models.Manager):
         return self.get(conference__year=year, code=code)
 
 
-class Talk(models.Model):
-    """A talk in a parallel session, or the invited talk of a programme item."""
+class Talk(CheckedModel):
+    """A talk in a parallel session, or the invited talk of a programme item. Its
+    conference is its session's or item's (derived, so never of another year)."""
 
     conference = models.ForeignKey(
         Conference, models.CASCADE, related_name="talks", verbose_name=_("conference")
     )
-    code = models.CharField(_("code"), max_length=20, help_text=_("e.g. A1-1; P1 for invited"))
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        validators=[validate_code],
+        help_text=_("e.g. A1-1; P1 for invited"),
+    )
     session = models.ForeignKey(
         Session,
         models.CASCADE,
@@ -521,6 +726,7 @@ class Talk(models.Model):
     history = HistoricalRecords()
 
     objects = TalkManager()
+    derived_fields = ("conference",)
 
     class Meta:
         ordering = ("conference", "session", "position")
@@ -528,16 +734,22 @@ class Talk(models.Model):
         verbose_name_plural = _("talks")
         constraints = (
             models.UniqueConstraint(
-                fields=("conference", "code"), name="talk_code_unique_per_conference"
+                fields=("conference", "code"),
+                name="talk_code_unique_per_conference",
+                violation_error_message=_("This year already has a talk with this code."),
             ),
             models.CheckConstraint(
                 condition=Q(session__isnull=True, item__isnull=False)
                 | Q(session__isnull=False, item__isnull=True),
                 name="talk_in_session_or_item",
+                violation_error_message=_(
+                    "A talk belongs to a session, or is the invited talk of a programme item."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gt=F("start")),
                 name="talk_ends_after_start",
+                violation_error_message=ENDS_AFTER_START,
             ),
         )
 
@@ -546,6 +758,19 @@ class Talk(models.Model):
 
     def get_absolute_url(self):
         return url_for("programme:talk-detail", self.conference.year, self.code)
+
+    def derive(self):
+        parent = self.session if self.session_id else self.item if self.item_id else None
+        if parent is not None and self.conference_id is None:
+            self.conference_id = parent.conference_id
+
+    def rule_errors(self) -> dict:
+        errors = super().rule_errors()
+        if self.session_id:
+            errors |= same_conference(self, "session")
+        if self.item_id:
+            errors |= same_conference(self, "item")
+        return errors
 
     def natural_key(self):
         return (self.conference.year, self.code)

@@ -61,7 +61,6 @@ YES = {"是", "1", "yes", "y", "true", "√", "✓", "x"}
 NO = {"", "否", "0", "no", "n", "false"}
 OPENING, CLOSING = "(（", ")）"
 ONLINE_MARK = re.compile(r"\s*[（(]\s*线上\s*[)）]$")
-QUALIFIER = re.compile(r"\s*[（(][^（()）]*[)）]\s*$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
 TIME_FORMATS = ("%H:%M", "%H:%M:%S")
 
@@ -348,12 +347,6 @@ def parse_people(text: str, *, online_allowed: bool) -> list[PersonEntry]:
     return entries
 
 
-def new_person(key: str) -> Person:
-    person = Person(key=key, name=QUALIFIER.sub("", key) or key)
-    person.save()
-    return person
-
-
 class PeopleWidget(widgets.Widget):
     def __init__(self, online_allowed: bool):
         super().__init__()
@@ -404,7 +397,7 @@ class PeopleField(fields.Field):
         current = {row.person_id: row for row in getattr(instance, self.related_name).all()}
         kept = []
         for position, entry in enumerate(getattr(instance, self.pending)):
-            person = entry.person or find_person(entry.key) or new_person(entry.key)
+            person = entry.person or find_person(entry.key) or Person.objects.for_key(entry.key)
             values = {"position": position, "affiliation": entry.affiliation}
             if self.online:
                 values["online"] = entry.online
@@ -694,7 +687,7 @@ class PersonWidget(widgets.Widget):
         name = cell_text(value)
         if not name:
             raise ValueError("必须填写")
-        return find_person(name) or Person(key=name, name=QUALIFIER.sub("", name) or name)
+        return find_person(name) or Person(key=name, name=Person.name_from_key(name))
 
     def render(self, value, obj=None, **kwargs):
         return value.key if value else ""

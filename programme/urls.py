@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from programme import views
+from programme.models import CODE_PATTERN
+
+
+class CodeConverter:
+    """Session and talk codes, matched by the pattern their model validates."""
+
+    regex = CODE_PATTERN
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(CodeConverter, "code")
 
 app_name = "programme"
 
@@ -19,13 +35,13 @@ urlpatterns = [
         name="schedule-json",
     ),
     path(
-        "<int:year>/sessions/<str:code>.ics",
+        "<int:year>/sessions/<code:code>.ics",
         views.CalendarView.as_view(),
         {"kind": "session"},
         name="session-ics",
     ),
     path(
-        "<int:year>/talks/<str:code>.ics",
+        "<int:year>/talks/<code:code>.ics",
         views.CalendarView.as_view(),
         {"kind": "talk"},
         name="talk-ics",
@@ -39,9 +55,9 @@ urlpatterns = [
     path("<int:year>/programme.pdf", views.ProgrammeBookView.as_view(), name="programme-book"),
     path("<int:year>/changes/feed/", views.ChangesFeed(), name="changes-feed"),
     path(
-        "<int:year>/sessions/<str:code>/",
+        "<int:year>/sessions/<code:code>/",
         views.SessionDetailView.as_view(),
         name="session-detail",
     ),
-    path("<int:year>/talks/<str:code>/", views.TalkDetailView.as_view(), name="talk-detail"),
+    path("<int:year>/talks/<code:code>/", views.TalkDetailView.as_view(), name="talk-detail"),
 ]

@@ -132,8 +132,7 @@ class PeopleIndex:
         person = self.people.get(key)
         if person is None:
             declared = self.declared.get(key)
-            person = Person(key=key, name=declared.name if declared else key)
-            person.save()
+            person = Person.objects.for_key(key, name=declared.name if declared else "")
             self.people[key] = person
             self.report.created["people"] += 1
         return person
