@@ -67,6 +67,7 @@ class CheckedModel(models.Model):
         """Fill the derived fields from the others."""
 
     def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        self.derive()  # before the fields are checked: a derived field is not "missing"
         try:
             super().full_clean(exclude, validate_unique, validate_constraints)
         except ValidationError as error:
@@ -263,7 +264,7 @@ class PersonManager(models.Manager):
         person = self.filter(key=key).first()
         if person is None:
             person = self.model(key=key, name=name or self.model.name_from_key(key))
-            person.full_clean(exclude={"slug"}, validate_unique=False)
+            person.full_clean(validate_unique=False)
             person.save()
         return person
 
@@ -299,7 +300,7 @@ class Person(CheckedModel):
     bio = models.TextField(_("bio"), blank=True)
 
     objects = PersonManager()
-    derived_fields = ("key",)
+    derived_fields = ("key", "slug")
 
     class Meta:
         ordering = ("key",)
@@ -309,11 +310,6 @@ class Person(CheckedModel):
     def __str__(self):
         return self.key
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self.unused_slug(pinyin_slug(self.key or self.name))
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
         return url_for("programme:person-detail", self.slug)
 
@@ -322,6 +318,8 @@ class Person(CheckedModel):
         self.name = (self.name or "").strip()
         if not self.key:
             self.key = self.name
+        if not self.slug and self.key:
+            self.slug = self.unused_slug(pinyin_slug(self.key))
 
     @staticmethod
     def name_from_key(key: str) -> str:
