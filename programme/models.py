@@ -758,9 +758,10 @@ class Talk(CheckedModel):
         return url_for("programme:talk-detail", self.conference.year, self.code)
 
     def derive(self):
-        parent = self.session if self.session_id else self.item if self.item_id else None
-        if parent is not None and self.conference_id is None:
-            self.conference_id = parent.conference_id
+        if self.conference_id is None:
+            parent = self.session if self.session_id else self.item if self.item_id else None
+            if parent is not None:
+                self.conference_id = parent.conference_id
 
     def rule_errors(self) -> dict:
         errors = super().rule_errors()
