@@ -15,7 +15,7 @@ from programme.models import (
     Talk,
     TalkSpeaker,
 )
-from programme.resources import (
+from programme.spreadsheets import (
     CommitteeResource,
     ContactResource,
     PersonResource,
@@ -23,9 +23,9 @@ from programme.resources import (
     SpreadsheetCSV,
     SpreadsheetXLSX,
     TalkResource,
-    split_affiliation,
-    split_people,
 )
+from programme.spreadsheets.people import split_people
+from programme.text import split_trailing_brackets
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +304,7 @@ def test_bad_row_message_names_the_problem():
     result = SessionResource().import_data(dataset, dry_run=True)
 
     ((_, errors),) = invalid(result)
-    assert errors == {"日期": ["2025-08-12 不在 2025 年大会的会期内（2025-08-09 至 2025-08-10）"]}
+    assert errors == {"日期": ["2025-08-12 不在 CSML2025 会期内（2025-08-09 – 2025-08-10）。"]}
 
 
 def test_xlsx_export_reads_well_for_a_person():
@@ -384,7 +384,7 @@ def test_csv_saved_by_chinese_excel_as_gbk_imports():
 def test_split_people_keeps_brackets_inside_affiliations():
     cell = "张三（北京大学）、李四（香港中文大学（深圳））、林伟 (北京大学)"
 
-    parts = [split_affiliation(part) for part in split_people(cell)]
+    parts = [split_trailing_brackets(part) for part in split_people(cell)]
 
     assert parts == [
         ("张三", "北京大学"),
