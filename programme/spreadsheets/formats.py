@@ -5,8 +5,8 @@ and staff open the export in Excel or WPS, where a live formula can leak the she
 run commands (DDE). import-export's IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT does not do:
 it drops a leading "=" (so the title comes back changed when the file is re-imported,
 and every unchanged row of that kind reads as an update), and it lets through the other
-characters spreadsheet programs start a formula with: + - @ and, after a tab or
-carriage return, any of them (OWASP, "CSV Injection"). So instead:
+starts OWASP lists for "CSV Injection": + - @ and a leading tab or carriage return
+(`@SUM(...)`, `+cmd|' /C calc'!A0` run as well). So instead:
 
 - XLSX: every cell is written as a string cell (openpyxl data type "s"), never a
   formula ("f", which openpyxl picks for any text starting with "="). A string cell is
