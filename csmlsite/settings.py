@@ -175,6 +175,10 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "csml@localhost")
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Staff spreadsheet imports (programme/spreadsheets/limits.py): a year's largest sheet
+# (talks with abstracts) is about 200 rows and 300 KB.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "5000"))
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True

