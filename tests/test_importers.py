@@ -1,13 +1,28 @@
 """The fixture importer: every kind of bad file is refused whole, good files load exactly."""
 
+import dataclasses
+import re
+import typing
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from programme.exporters.fixture import export_programme
-from programme.importers import ImportFailed, import_programme_files
+from programme.importers import ImportFailed, import_programme_files, schema
 from programme.importers.parse import parse_programme
-from programme.models import Conference, Person, Session, SessionChair, Talk, TalkSpeaker
+from programme.importers.yaml_source import read_yaml
+from programme.models import (
+    CommitteeMembership,
+    Conference,
+    Person,
+    ProgrammeItem,
+    Session,
+    SessionChair,
+    Talk,
+    TalkSpeaker,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +146,28 @@ BAD_FILES = [
         lambda t: t.replace(
             '    start: "08:40"\n    end: "09:25"', '    start: "09:40"\n    end: "09:25"'
         ),
-        "programme[0]: ends at 09:25, not after its start 09:40",
+        "programme[0]: It must end after it starts.",
+    ),
+    (
+        "session ends before it starts",
+        lambda t: t.replace(
+            '    start: "13:30"\n    end: "15:30"\n    room: 5 号会议室\n    chairs',
+            '    start: "13:30"\n    end: "13:00"\n    room: 5 号会议室\n    chairs',
+        ),
+        "sessions[0]: It must end after it starts.",
+    ),
+    (
+        "talk ends when it starts",
+        lambda t: t.replace(
+            "        title: First talk\n",
+            '        title: First talk\n        start: "14:00"\n        end: "14:00"\n',
+        ),
+        "sessions[0].talks[0]: It must end after it starts.",
+    ),
+    (
+        "conference ends before it starts",
+        lambda t: t.replace("  end_date: 2030-08-10\n", "  end_date: 2030-08-01\n"),
+        "conference: The last day cannot be before the first day.",
     ),
     (
         "duplicate session code",
@@ -166,7 +202,14 @@ BAD_FILES = [
     (
         "day outside conference",
         lambda t: t.replace("    date: 2030-08-10\n", "    date: 2030-08-12\n"),
-        "sessions[1].date: 2030-08-12 is not a day of the conference",
+        "sessions[1].date: 2030-08-12 is not a day of CSML2030 (2030-08-09 – 2030-08-10).",
+    ),
+    (
+        "talk day on the registration day",
+        lambda t: t.replace(
+            '    date: 2030-08-09\n    start: "08:40"', '    date: 2030-08-08\n    start: "08:40"'
+        ),
+        "programme[0].date: 2030-08-08 is not a day of CSML2030",
     ),
     (
         "undefined track contact",
@@ -176,12 +219,48 @@ BAD_FILES = [
     (
         "bad e-mail",
         lambda t: t.replace("mingzewang@example.org", "mingzewang"),
-        "contacts[0].email: 'mingzewang' is not an e-mail address",
+        "contacts[0].email: Enter a valid email address.",
     ),
     (
         "unknown kind",
         lambda t: t.replace("kind: invited_talk", "kind: keynote"),
-        "programme[0].kind: unknown kind 'keynote'",
+        "programme[0].kind: unknown kind 'keynote' (expected one of: "
+        + ", ".join(ProgrammeItem.Kind.values)
+        + ")",
+    ),
+    (
+        "unknown committee role",
+        lambda t: t.replace(
+            "rooms: [", "committees: {chairs: [鄂维南], keynotes: [董彬]}\nrooms: ["
+        ),
+        "committees.keynotes: unknown role 'keynotes' (expected one of: "
+        + ", ".join(CommitteeMembership.Role.values)
+        + ")",
+    ),
+    (
+        "talk code with an underscore",
+        lambda t: t.replace("      - code: A1-2\n", "      - code: A1_2\n"),
+        "sessions[0].talks[1].code: Use letters, digits and “-” only, e.g. A1 or E1-2.",
+    ),
+    (
+        "Chinese talk code",
+        lambda t: t.replace("      - code: A1-2\n", "      - code: 甲1-2\n"),
+        "sessions[0].talks[1].code: Use letters, digits and “-” only",
+    ),
+    (
+        "session code with a slash",
+        lambda t: t.replace("  - code: E1\n", "  - code: E/1\n"),
+        "sessions[1].code: Use letters, digits and “-” only",
+    ),
+    (
+        "title longer than its column",
+        lambda t: t.replace("title: Second talk", "title: " + "x" * 501),
+        "sessions[0].talks[1].title: Ensure this value has at most 500 characters (it has 501).",
+    ),
+    (
+        "empty title",
+        lambda t: t.replace("title: Second talk", 'title: ""'),
+        "sessions[0].talks[1].title: This field cannot be blank.",
     ),
     ("not a mapping", lambda t: "- just\n- a list\n", "expected a mapping, found a list"),
     (
@@ -189,7 +268,7 @@ BAD_FILES = [
         lambda t: t.replace(
             "  published: true\n", "  published: true\n  website: javascript:alert(1)\n"
         ),
-        "conference.website: 'javascript:alert(1)' is not a web address",
+        "conference.website: javascript:alert(1) is not a web address.",
     ),
 ]
 
@@ -206,6 +285,22 @@ def test_import_bad_file_reports_place_and_changes_nothing(tmp_path, mutate, mes
 
     assert message in str(failure.value)
     assert str(path) in str(failure.value)
+    assert database_state() == before
+
+
+def test_import_refuses_a_talk_code_outside_the_url_pattern_at_its_line(tmp_path):
+    before = database_state()
+    text = GOOD.replace("      - code: A1-2\n", "      - code: E1/2\n")
+    path = write(tmp_path, text)
+
+    with pytest.raises(ImportFailed) as failure:
+        import_programme_files([path])
+
+    line = text.splitlines().index("      - code: E1/2") + 1
+    assert [str(e) for e in failure.value.errors] == [
+        f"{path}:{line}: sessions[0].talks[1].code: "
+        "Use letters, digits and “-” only, e.g. A1 or E1-2."
+    ]
     assert database_state() == before
 
 
@@ -331,3 +426,82 @@ def test_import_command_reports_counts_and_errors(tmp_path, capsys):
 def test_export_command_refuses_unknown_year():
     with pytest.raises(CommandError, match="There is no CSML 1999"):
         call_command("export_programme", "1999")
+
+
+README = Path(__file__).resolve().parent.parent / "fixtures" / "README.md"
+
+
+def readme_example() -> str:
+    return README.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def nodes_of(annotation, value) -> list:
+    """The mappings a schema field's value holds (a bare name is {person: name})."""
+    if typing.get_origin(annotation) is list:
+        (element,) = typing.get_args(annotation)
+        return [node for item in value for node in nodes_of(element, item)]
+    if typing.get_origin(annotation) is dict:
+        _key, element = typing.get_args(annotation)
+        return [node for item in value.values() for node in nodes_of(element, item)]
+    return [{"person": value} if isinstance(value, str) else value]
+
+
+def record_class(annotation):
+    if isinstance(annotation, type) and issubclass(annotation, schema.Record):
+        return annotation
+    return next(filter(None, map(record_class, typing.get_args(annotation))), None)
+
+
+def shown_keys(cls, nodes, shown: dict) -> dict:
+    """{record class: keys that some node of it shows}, through the records inside."""
+    keys = shown.setdefault(cls, set())
+    for field in dataclasses.fields(cls):
+        values = [node[field.name] for node in nodes if field.name in node]
+        keys.update([field.name] if values else [])
+        inner = record_class(field.type)
+        if inner is not None and values:
+            shown_keys(inner, [n for v in values for n in nodes_of(field.type, v) if n], shown)
+    return shown
+
+
+def test_readme_example_shows_every_key_of_the_schema():
+    example = readme_example()
+
+    _data, errors = parse_programme(example, "README.md")
+    document = read_yaml(example)
+
+    assert errors == []
+    shown = shown_keys(schema.ProgrammeData, [document], {})
+    not_shown = [
+        f"{cls.__name__}.{field.name}"
+        for cls, keys in shown.items()
+        for field in dataclasses.fields(cls)
+        if field.name not in keys
+    ]
+    assert not_shown == []
+    assert list(document["committees"]) == CommitteeMembership.Role.values
+    kind_comment = " ".join(
+        line.split("#", 1)[1] for line in example.splitlines() if "|" in line.partition("#")[2]
+    )
+    assert re.findall(r"\w+", kind_comment) == ProgrammeItem.Kind.values
+
+
+def test_readme_appearance_table_matches_the_schema():
+    rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", README.read_text(encoding="utf-8"), re.M)
+    places = {
+        "committees": schema.CommitteeRef,
+        "session chairs": schema.ChairRef,
+        "talk speakers": schema.SpeakerRef,
+        "item hosts": schema.HostRef,
+    }
+    everywhere = set(places.values())
+
+    documented = {
+        key: everywhere if where == "everywhere" else {places[where]} for key, where in rows
+    }
+
+    declared = {}
+    for cls in everywhere:
+        for field in dataclasses.fields(cls):
+            declared.setdefault(field.name, set()).add(cls)
+    assert documented == declared

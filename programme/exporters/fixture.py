@@ -1,7 +1,7 @@
 """Database -> the yearly fixture file (fixtures/README.md), the backup format.
 
-`export_programme(year)` writes what `import_programme` reads: importing its output
-changes nothing.
+`export_programme(year)` writes what `import_programme` reads, through the same schema
+(programme/importers/schema.py): importing its output changes nothing.
 """
 
 import datetime as dt
@@ -10,7 +10,24 @@ import yaml
 from django.db.models import Prefetch
 
 from programme import queries
-from programme.models import CommitteeMembership, Conference, Person, Talk
+from programme.importers.schema import (
+    ChairRef,
+    CommitteeRef,
+    ConferenceData,
+    ContactData,
+    HostRef,
+    HotelData,
+    ItemData,
+    PersonData,
+    ProgrammeData,
+    SessionData,
+    SpeakerRef,
+    TalkData,
+    TrackData,
+    document,
+    from_row,
+)
+from programme.models import CommitteeMembership, Conference, Organisation, Person, Talk
 
 
 class FixtureDumper(yaml.SafeDumper):
@@ -33,134 +50,70 @@ FixtureDumper.add_representer(dt.time, _represent_time)
 def export_programme(year: int) -> str:
     """The fixture of `year` as YAML text; raises Conference.DoesNotExist."""
     conference = Conference.objects.get(year=year)
-    document = {
-        "year": conference.year,
-        "notes": list(conference.notes),
-        "conference": {
-            "name_zh": conference.name_zh,
-            "name_en": conference.name_en,
-            "short_name": conference.short_name,
-            "start_date": conference.start_date,
-            "end_date": conference.end_date,
-            "registration_date": conference.registration_date,
-            "registration_times": conference.registration_times,
-            "venue": conference.venue,
-            "address": conference.address,
-            "website": conference.website,
-            "livestream": conference.livestream,
-            "hotel": {
-                "name": conference.hotel_name,
-                "website": conference.hotel_website,
-                "phone": conference.hotel_phone,
-            },
-            "intro_zh": conference.intro_zh,
-            "intro_en": conference.intro_en,
-            "published": conference.published,
-        },
-    }
-    organisations = list(conference.organisations.order_by("position"))
-    document["hosts"] = [o.name for o in organisations if o.role == "host"]
-    document["co_hosts"] = [o.name for o in organisations if o.role == "co_host"]
-    contacts = conference.contacts.order_by("position")
-    document["contacts"] = [
-        compact({"name": c.name, "email": c.email, "phone": c.phone, "role": c.role})
-        for c in contacts
-    ]
-    document["people"] = [
-        compact(
-            {
-                "name": p.name,
-                "key": p.key if p.key != p.name else "",
-                "name_en": p.name_en,
-                "email": p.email,
-                "homepage": p.homepage,
-            }
-        )
-        for p in people_with_facts(conference)
-    ]
-    committee = conference.committee.select_related("person").order_by("position")
-    document["committees"] = {
-        role: [
-            compact({"person": m.person.key, "title": m.title, "affiliation": m.affiliation})
-            for m in committee
-            if m.role == role
-        ]
-        for role in CommitteeMembership.Role.values
-    }
-    document["rooms"] = [room.name for room in conference.rooms.order_by("position")]
-    tracks = conference.tracks.prefetch_related(
-        Prefetch("contacts", conference.contacts.order_by("position"), to_attr="ordered")
-    ).order_by("position")
-    document["tracks"] = [
-        compact(
-            {
-                "code": t.code,
-                "name_zh": t.name_zh,
-                "name_en": t.name_en,
-                "contacts": [c.name for c in t.ordered],
-            }
-        )
-        for t in tracks
-    ]
-    programme = queries.programme_for_conference(conference)
-    document["programme"] = [
-        compact(
-            {
-                "kind": item.kind,
-                "date": item.date,
-                "start": item.start,
-                "end": item.end,
-                "title": item.title,
-                "room": item.room.name if item.room else "",
-                "description": item.description,
-                "hosts": [appearance(h) for h in item.ordered_hosts],
-                "talk": talk_document(item.talk_or_none) if item.talk_or_none else None,
-            }
-        )
-        for item in programme.items
-    ]
-    document["sessions"] = [
-        compact(
-            {
-                "code": s.code,
-                "track": s.track.code,
-                "topic": s.topic,
-                "date": s.date,
-                "start": s.start,
-                "end": s.end,
-                "room": s.room.name if s.room else "",
-                "meeting": s.meeting,
-                "chairs": [appearance(c, online=c.online) for c in s.ordered_chairs],
-                "talks": [talk_document(t) for t in s.ordered_talks],
-            }
-        )
-        for s in programme.sessions
-    ]
-    return yaml.dump(document, Dumper=FixtureDumper, allow_unicode=True, sort_keys=False, width=100)
-
-
-def talk_document(talk: Talk) -> dict:
-    return compact(
-        {
-            "code": talk.code,
-            "title": talk.title,
-            "speakers": [appearance(s, bio=s.bio) for s in talk.ordered_speakers],
-            "online": talk.online,
-            "start": talk.start,
-            "end": talk.end,
-            "abstract": talk.abstract,
-        }
+    return yaml.dump(
+        document(programme_data(conference)),
+        Dumper=FixtureDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
     )
 
 
-def appearance(row, **extra) -> dict | str:
-    values = compact({"person": row.person.key, "affiliation": row.affiliation, **extra})
-    return values["person"] if len(values) == 1 else values
+def programme_data(conference: Conference) -> ProgrammeData:
+    """The year as the fixture schema's records; what each key holds is in schema.py,
+    only the references to other rows (a room's name, a person's key) are named here."""
+    organisations = list(conference.organisations.order_by("position"))
+    committee = conference.committee.select_related("person").order_by("position")
+    tracks = conference.tracks.prefetch_related(
+        Prefetch("contacts", conference.contacts.order_by("position"), to_attr="ordered")
+    ).order_by("position")
+    programme = queries.programme_for_conference(conference)
+    return ProgrammeData(
+        year=conference.year,
+        notes=list(conference.notes),
+        conference=from_row(ConferenceData, conference, hotel=from_row(HotelData, conference)),
+        hosts=[o.name for o in organisations if o.role == Organisation.Role.HOST],
+        co_hosts=[o.name for o in organisations if o.role == Organisation.Role.CO_HOST],
+        contacts=[from_row(ContactData, c) for c in conference.contacts.order_by("position")],
+        people=[
+            from_row(PersonData, p, key=p.key if p.key != p.name else "")
+            for p in people_with_facts(conference)
+        ],
+        committees={
+            role: [
+                from_row(CommitteeRef, m, person=m.person.key) for m in committee if m.role == role
+            ]
+            for role in CommitteeMembership.Role.values
+        },
+        rooms=[room.name for room in conference.rooms.order_by("position")],
+        tracks=[from_row(TrackData, t, contacts=[c.name for c in t.ordered]) for t in tracks],
+        programme=[
+            from_row(
+                ItemData,
+                item,
+                room=item.room.name if item.room else "",
+                hosts=[from_row(HostRef, h, person=h.person.key) for h in item.ordered_hosts],
+                talk=talk_data(item.talk_or_none) if item.talk_or_none else None,
+            )
+            for item in programme.items
+        ],
+        sessions=[
+            from_row(
+                SessionData,
+                s,
+                track=s.track.code,
+                room=s.room.name if s.room else "",
+                chairs=[from_row(ChairRef, c, person=c.person.key) for c in s.ordered_chairs],
+                talks=[talk_data(t) for t in s.ordered_talks],
+            )
+            for s in programme.sessions
+        ],
+    )
 
 
-def compact(values: dict) -> dict:
-    """Leave out empty optional values and false flags, as a person writing the file would."""
-    return {k: v for k, v in values.items() if v not in ("", None, False, [], {})}
+def talk_data(talk: Talk) -> TalkData:
+    speakers = [from_row(SpeakerRef, s, person=s.person.key) for s in talk.ordered_speakers]
+    return from_row(TalkData, talk, speakers=speakers)
 
 
 def people_with_facts(conference: Conference):

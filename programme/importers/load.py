@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import translation
 
 from programme.identity import name_uuid
-from programme.importers.parse import PersonRef, ProgrammeData, TalkData
+from programme.importers.schema import PersonRef, ProgrammeData, TalkData, model_values
 from programme.models import (
     CommitteeMembership,
     Conference,
@@ -108,19 +108,14 @@ class PeopleIndex:
 
     def __init__(self, data: ProgrammeData, report: LoadReport):
         self.report = report
-        self.declared = {person.key or person.name: person for person in data.people}
-        keys = {ref.key for ref in data.person_refs()} | set(self.declared)
+        self.declared = {person.person_key: person for person in data.people}
+        keys = {ref.person for ref in data.person_refs()} | set(self.declared)
         self.people = {person.key: person for person in Person.objects.filter(key__in=keys)}
 
     def sync_declared(self):
         for key, declared in self.declared.items():
             person = self.get(key)
-            values = {
-                "name": declared.name,
-                "name_en": declared.name_en,
-                "email": declared.email,
-                "homepage": declared.homepage,
-            }
+            values = model_values(declared, exclude={"key"})
             changed = [name for name, value in values.items() if getattr(person, name) != value]
             if changed:
                 for name in changed:
@@ -161,14 +156,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
     for position, contact in enumerate(data.contacts):
         contacts.apply(
             contact.name,
-            {
-                "conference_id": conference.pk,
-                "name": contact.name,
-                "email": contact.email,
-                "phone": contact.phone,
-                "role": contact.role,
-                "position": position,
-            },
+            {"conference_id": conference.pk, **model_values(contact), "position": position},
         )
 
     rooms = Sync(Room, conference.rooms.all(), lambda row: row.name, report)
@@ -180,13 +168,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
     for position, track in enumerate(data.tracks):
         row = tracks.apply(
             track.code,
-            {
-                "conference_id": conference.pk,
-                "code": track.code,
-                "name_zh": track.name_zh,
-                "name_en": track.name_en,
-                "position": position,
-            },
+            {"conference_id": conference.pk, **model_values(track), "position": position},
         )
         wanted = {contacts.rows[name].pk for name in track.contacts}
         if {contact.pk for contact in row.contacts.all()} != wanted:
@@ -200,7 +182,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
     )
     for role, refs in data.committees.items():
         for position, ref in enumerate(refs):
-            person = people.get(ref.key)
+            person = people.get(ref.person)
             committee.apply(
                 (role, person.pk),
                 {
@@ -208,8 +190,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
                     "role": role,
                     "person_id": person.pk,
                     "position": position,
-                    "affiliation": ref.affiliation,
-                    "title": ref.title,
+                    **model_values(ref),
                 },
             )
 
@@ -226,16 +207,11 @@ def load_programme(data: ProgrammeData) -> LoadReport:
             talk.code,
             {
                 "conference_id": conference.pk,
-                "code": talk.code,
                 "session_id": None,
                 "item_id": None,
                 **parent,
                 "position": position,
-                "title": talk.title,
-                "abstract": talk.abstract,
-                "online": talk.online,
-                "start": talk.start,
-                "end": talk.end,
+                **model_values(talk),
             }
             | (
                 {}
@@ -243,9 +219,7 @@ def load_programme(data: ProgrammeData) -> LoadReport:
                 else {"guid": name_uuid(data.year, "talks", talk.code)}
             ),
         )
-        load_appearances(
-            speakers, people, talk.speakers, {"talk_id": row.pk}, lambda ref: {"bio": ref.bio}
-        )
+        load_appearances(speakers, people, talk.speakers, {"talk_id": row.pk})
 
     items = Sync(
         ProgrammeItem,
@@ -264,16 +238,11 @@ def load_programme(data: ProgrammeData) -> LoadReport:
             item.key,
             {
                 "conference_id": conference.pk,
-                "kind": item.kind,
-                "date": item.date,
-                "start": item.start,
-                "end": item.end,
-                "title": item.title,
+                **model_values(item),
                 "room_id": room_id.get(item.room),
-                "description": item.description,
             },
         )
-        load_appearances(hosts, people, item.hosts, {"item_id": row.pk}, lambda ref: {})
+        load_appearances(hosts, people, item.hosts, {"item_id": row.pk})
         if item.talk:
             load_talk(item.talk, 0, item_id=row.pk)
 
@@ -291,18 +260,11 @@ def load_programme(data: ProgrammeData) -> LoadReport:
             {
                 "conference_id": conference.pk,
                 "track_id": track_id[session.track],
-                "code": session.code,
-                "topic": session.topic,
-                "date": session.date,
-                "start": session.start,
-                "end": session.end,
+                **model_values(session),
                 "room_id": room_id.get(session.room),
-                "meeting": session.meeting,
             },
         )
-        load_appearances(
-            chairs, people, session.chairs, {"session_id": row.pk}, lambda r: {"online": r.online}
-        )
+        load_appearances(chairs, people, session.chairs, {"session_id": row.pk})
         for position, talk in enumerate(session.talks, start=1):
             load_talk(talk, position, session_id=row.pk)
 
@@ -314,18 +276,17 @@ def load_programme(data: ProgrammeData) -> LoadReport:
     return report
 
 
-def load_appearances(sync: Sync, people: PeopleIndex, refs: list[PersonRef], parent, extra):
+def load_appearances(sync: Sync, people: PeopleIndex, refs: list[PersonRef], parent):
     ((parent_field, parent_id),) = parent.items()
     for position, ref in enumerate(refs):
-        person = people.get(ref.key)
+        person = people.get(ref.person)
         sync.apply(
             (parent_id, person.pk),
             {
                 parent_field: parent_id,
                 "person_id": person.pk,
                 "position": position,
-                "affiliation": ref.affiliation,
-                **extra(ref),
+                **model_values(ref),
             },
         )
 
@@ -334,24 +295,9 @@ def load_conference(data: ProgrammeData, report: LoadReport) -> Conference:
     source = data.conference
     values = {
         "year": data.year,
-        "name_zh": source.name_zh,
-        "name_en": source.name_en,
-        "short_name": source.short_name,
-        "start_date": source.start_date,
-        "end_date": source.end_date,
-        "registration_date": source.registration_date,
-        "registration_times": source.registration_times,
-        "venue": source.venue,
-        "address": source.address,
-        "website": source.website,
-        "livestream": source.livestream,
-        "hotel_name": source.hotel.get("name", ""),
-        "hotel_website": source.hotel.get("website", ""),
-        "hotel_phone": source.hotel.get("phone", ""),
-        "intro_zh": source.intro_zh,
-        "intro_en": source.intro_en,
+        **model_values(source),
+        **model_values(source.hotel),
         "notes": data.notes,
-        "published": source.published,
     }
     sync = Sync(Conference, Conference.objects.filter(year=data.year), lambda r: r.year, report)
     return sync.apply(data.year, values)
