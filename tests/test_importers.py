@@ -304,6 +304,22 @@ def test_import_refuses_a_talk_code_outside_the_url_pattern_at_its_line(tmp_path
     assert database_state() == before
 
 
+def test_import_accepts_a_registration_row_on_the_registration_day():
+    text = GOOD.replace(
+        "programme:\n",
+        'programme:\n  - {kind: registration, date: 2030-08-08, start: "15:00", end: "18:00", '
+        "title: 注册}\n",
+    )
+
+    data, errors = parse_programme(text, "x.yaml")
+
+    assert errors == []
+    assert [(item.kind, item.date.isoformat()) for item in data.programme] == [
+        ("registration", "2030-08-08"),
+        ("invited_talk", "2030-08-09"),
+    ]
+
+
 def test_import_reports_every_error_of_a_file_at_once(tmp_path):
     text = GOOD.replace("    room: 聚英厅\n", "    room: 友谊宫\n").replace(
         "  - code: E1\n", "  - code: A1\n"
