@@ -21,6 +21,7 @@ import hashlib
 import re
 
 from django import forms
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.utils.formats import localize
@@ -170,3 +171,13 @@ class ConcurrentEditAdmin:
         name, options = fieldsets[-1]
         fieldsets[-1] = (name, {**options, "fields": (*options["fields"], TOKEN_FIELD)})
         return fieldsets
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # A refused row's message sits on its row, maybe far down the page: repeat it at
+        # the top, named by the row, where the person looks after saving.
+        for inline in context.get("inline_admin_formsets", ()):
+            for form in inline.formset.forms:
+                for error in form.non_field_errors().as_data():
+                    if error.code == "edited_meanwhile":
+                        messages.warning(request, f"{form.instance}: {' '.join(error.messages)}")
+        return super().render_change_form(request, context, *args, **kwargs)
