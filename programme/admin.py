@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from programme.concurrency import ConcurrentEditForm
+from programme.concurrency import ConcurrentEditAdmin, ConcurrentEditForm
 from programme.dashboard import year_report
 from programme.models import (
     CommitteeMembership,
@@ -31,6 +31,7 @@ from programme.models import (
     TalkSpeaker,
     Track,
 )
+from programme.refused_changes import RefusedChangeAdmin
 from programme.services import copy_year, invite_contact, release_schedule, set_published
 from programme.spreadsheets import (
     SPREADSHEET_FORMATS,
@@ -90,7 +91,7 @@ class ReleaseForm(forms.Form):
 
 
 @admin.register(Conference)
-class ConferenceAdmin(admin.ModelAdmin):
+class ConferenceAdmin(RefusedChangeAdmin, admin.ModelAdmin):
     list_display = ("year", "name_zh", "start_date", "end_date", "venue", "published", "tools")
     list_filter = ("published",)
     search_fields = ("name_zh", "name_en", "venue")
@@ -205,7 +206,7 @@ class ConferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class PersonAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.ModelAdmin):
     resource_classes = (PersonResource,)
     list_display = ("key", "name", "name_en", "email", "slug")
     search_fields = ("key", "name", "name_en", "email")
@@ -215,7 +216,7 @@ class PersonAdmin(SpreadsheetMixin, admin.ModelAdmin):
 
 
 @admin.register(CommitteeMembership)
-class CommitteeMembershipAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class CommitteeMembershipAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.ModelAdmin):
     resource_classes = (CommitteeResource,)
     list_display = ("person", "role", "title", "affiliation", "position", "conference")
     list_filter = ("conference", "role")
@@ -225,7 +226,7 @@ class CommitteeMembershipAdmin(SpreadsheetMixin, admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SpreadsheetMixin, admin.ModelAdmin):
+class ContactAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.ModelAdmin):
     resource_classes = (ContactResource,)
     list_display = ("name", "role", "email", "phone", "conference")
     list_filter = ("conference",)
@@ -234,7 +235,7 @@ class ContactAdmin(SpreadsheetMixin, admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(RefusedChangeAdmin, admin.ModelAdmin):
     list_display = ("name", "conference", "position")
     list_filter = ("conference",)
     list_select_related = ("conference",)
@@ -259,7 +260,7 @@ class InviteContactForm(forms.Form):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(RefusedChangeAdmin, admin.ModelAdmin):
     list_display = ("name_zh", "code", "conference", "session_count")
     list_filter = ("conference",)
     list_select_related = ("conference",)
@@ -300,7 +301,7 @@ class TrackAdmin(admin.ModelAdmin):
         return track.n_sessions
 
 
-class ItemHostInline(admin.TabularInline):
+class ItemHostInline(ConcurrentEditAdmin, admin.TabularInline):
     model = ItemHost
     extra = 0
     autocomplete_fields = ("person",)
@@ -308,7 +309,7 @@ class ItemHostInline(admin.TabularInline):
 
 
 @admin.register(ProgrammeItem)
-class ProgrammeItemAdmin(admin.ModelAdmin):
+class ProgrammeItemAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, admin.ModelAdmin):
     list_display = ("title", "kind", "date", "start", "end", "room", "conference")
     list_filter = ("conference", "kind", "date")
     list_select_related = ("room", "conference")
@@ -317,14 +318,14 @@ class ProgrammeItemAdmin(admin.ModelAdmin):
     inlines = (ItemHostInline,)
 
 
-class SessionChairInline(admin.TabularInline):
+class SessionChairInline(ConcurrentEditAdmin, admin.TabularInline):
     model = SessionChair
     extra = 0
     autocomplete_fields = ("person",)
     fields = ("position", "person", "affiliation", "online")
 
 
-class TalkInline(admin.TabularInline):
+class TalkInline(ConcurrentEditAdmin, admin.TabularInline):
     """Talks of a session in order; edit `order` to reorder, open a talk for its speakers."""
 
     model = Talk
@@ -341,7 +342,7 @@ class SessionForm(ConcurrentEditForm):
 
 
 @admin.register(Session)
-class SessionAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
+class SessionAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = (SessionResource,)
     form = SessionForm
     filter_horizontal = ("editors",)
@@ -366,7 +367,7 @@ class SessionAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
         return "、".join(chair.person.name for chair in session.ordered_chairs)
 
 
-class TalkSpeakerInline(admin.TabularInline):
+class TalkSpeakerInline(ConcurrentEditAdmin, admin.TabularInline):
     model = TalkSpeaker
     extra = 0
     autocomplete_fields = ("person",)
@@ -380,7 +381,7 @@ class TalkForm(ConcurrentEditForm):
 
 
 @admin.register(Talk)
-class TalkAdmin(SpreadsheetMixin, SimpleHistoryAdmin):
+class TalkAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, SimpleHistoryAdmin):
     resource_classes = (TalkResource,)
     form = TalkForm
     list_display = ("code", "title", "speaker_names", "session", "online", "conference")

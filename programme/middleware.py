@@ -18,7 +18,7 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils.http import parse_http_date_safe
@@ -82,11 +82,16 @@ class PageCache:
 
 
 class DatabaseUnavailable:
-    """A view that fails because the database cannot answer (PostgreSQL restarting, or a
-    deploy whose migrations have not run yet) gets a short 503 page asking to retry, with
+    """A view that fails because the database cannot answer (PostgreSQL restarting, a
+    connection lost, a lock held too long) gets a short 503 page asking to retry, with
     Retry-After, not the generic server error. Stored pages still come from PageCache
     meanwhile. The failure is logged here: Django does not log an exception that a
-    middleware has answered."""
+    middleware has answered.
+
+    Only those failures: retrying later helps with them and with nothing else. An
+    IntegrityError or DataError comes from what someone typed (an admin page shows it
+    on the form, programme.refused_changes); any other database error is a fault of
+    ours, a server error for Django to log and report."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -95,7 +100,7 @@ class DatabaseUnavailable:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DatabaseError):
+        if not isinstance(exception, OperationalError | InterfaceError):
             return None
         logger.error("Database unavailable for %s", request.path, exc_info=exception)
         response = render(request, "503.html", status=503)

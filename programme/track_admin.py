@@ -19,8 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from programme import permissions
-from programme.concurrency import ConcurrentEditForm
+from programme.concurrency import ConcurrentEditAdmin, ConcurrentEditForm
 from programme.models import Person, Room, Session, SessionChair, Talk, TalkSpeaker
+from programme.refused_changes import RefusedChangeAdmin
 
 
 class ContactAuthenticationForm(AuthenticationForm):
@@ -62,7 +63,7 @@ class TrackAdminSite(AdminSite):
 track_site = TrackAdminSite(name="track")
 
 
-class ContactModelAdmin(admin.ModelAdmin):
+class ContactModelAdmin(RefusedChangeAdmin, admin.ModelAdmin):
     """Permission to touch an object = the object is in the user's sessions."""
 
     def has_module_permission(self, request):
@@ -107,7 +108,7 @@ class SessionForm(ConcurrentEditForm):
         return cleaned
 
 
-class ChairInline(admin.TabularInline):
+class ChairInline(ConcurrentEditAdmin, admin.TabularInline):
     model = SessionChair
     extra = 0
     fields = ("position", "person", "affiliation", "online")
@@ -137,7 +138,7 @@ class TalkOrderInline(ChairInline):
 
 
 @admin.register(Session, site=track_site)
-class ContactSessionAdmin(ContactModelAdmin, SimpleHistoryAdmin):
+class ContactSessionAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmin):
     form = SessionForm
     list_display = ("code", "topic", "date", "start", "end", "room", "track")
     list_select_related = ("room", "track", "conference")
@@ -198,7 +199,7 @@ class SpeakerInline(ChairInline):
 
 
 @admin.register(Talk, site=track_site)
-class ContactTalkAdmin(ContactModelAdmin, SimpleHistoryAdmin):
+class ContactTalkAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmin):
     form = TalkForm
     list_display = ("code", "title", "session", "online")
     list_select_related = ("session",)

@@ -154,11 +154,18 @@ def test_cached_downloads_keep_their_file_name(client):
 
 
 def break_the_version_read():
-    """A real database error on every request's first query, as while PostgreSQL
-    restarts: the version table is renamed inside the test's transaction, which is
-    rolled back after the test."""
+    """A real database error on every request's first query, the one PostgreSQL gives
+    while it restarts ("the database system is starting up", SQLSTATE 57P03, an
+    OperationalError): the version table is replaced by a view raising it, inside the
+    test's transaction, which is rolled back after the test."""
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE programme_dataversion RENAME TO programme_dataversion_gone")
+        cursor.execute(
+            "CREATE FUNCTION restarting() RETURNS SETOF programme_dataversion_gone AS $$ "
+            "BEGIN RAISE EXCEPTION 'the database system is starting up' "
+            "USING ERRCODE = '57P03'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute("CREATE VIEW programme_dataversion AS SELECT * FROM restarting()")
 
 
 def test_stored_pages_are_served_while_the_database_cannot_answer(client):
