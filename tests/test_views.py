@@ -3,8 +3,11 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
+from programme import names
 from programme.models import Conference, Person, Session, Talk
 from tests.conftest import YEARS
 
@@ -270,3 +273,77 @@ def test_exports_are_served_with_etags(client, year, suffix, content_type, start
     assert response["Content-Type"].startswith(content_type)
     assert response.content.startswith(starts)
     assert again.status_code == 304
+
+
+@pytest.fixture
+def chinese_after():
+    """A request to /en/ or translation.override leaves English active in this thread;
+    the next test's URLs and pages are Chinese again."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_a_time_reads_the_same_on_every_page_and_as_printed_in_the_book(client):
+    from programme.exporters.book import programme_book_html
+
+    talk = Talk.objects.filter(conference__year=2025, item__start__hour__lt=10).first()
+    session = Session.objects.get(conference__year=2025, code="C1")
+    web = f"{talk.item.start:%H:%M}–{talk.item.end:%H:%M}"  # 08:40–09:30 on the web
+    printed = f"{talk.item.start.hour}:{talk.item.start:%M}–{talk.item.end.hour}:{talk.item.end:%M}"
+    urls = ["/2025/", "/2025/schedule/", "/2025/abstracts/", talk.get_absolute_url()]
+
+    pages = {url: text_of(client.get(url)) for url in urls}
+    session_page = text_of(client.get(session.get_absolute_url()))
+    book = programme_book_html(talk.conference)
+
+    assert web.startswith("0") and web != printed
+    assert [url for url, html in pages.items() if web not in html] == []
+    assert f"<dd>{session.date:%Y年%-m月%-d日} 星期日 10:10–12:10</dd>" in session_page
+    assert printed in book and web not in book
+
+
+def test_people_lists_are_one_form_with_pinyin_on_english_pages(client, chinese_after):
+    from programme.exporters.book import programme_book_html
+
+    talk = Talk.objects.get(conference__year=2025, code="A1-1")
+    speaker = talk.talk_speakers.select_related("person").get()
+    name = f"{speaker.person.name} ({names.pinyin_name(speaker.person.name)})"
+
+    session_page = text_of(client.get("/en" + talk.session.get_absolute_url()))
+    schedule = text_of(client.get("/en/2025/schedule/"))
+    search = text_of(client.get("/en/search/", {"q": talk.title[:12]}))
+    with translation.override("en"):
+        book = programme_book_html(talk.conference)
+
+    assert (
+        f'/">{name}</a><span class="affiliation">（{speaker.affiliation}）</span>' in session_page
+    )
+    assert f'<span class="talk-line__who"><span class="person">{name}</span>' in schedule
+    assert f'<span class="person">{name}<span class="affiliation">（' in search
+    assert f'<p class="talk__byline">{name}，{speaker.affiliation}</p>' in book
+
+
+def test_an_online_chair_is_a_badge_on_the_web_and_bracketed_in_the_book(client):
+    from programme.exporters.book import programme_book_html
+    from programme.models import SessionChair
+
+    chair = SessionChair.objects.filter(online=True).select_related("session__conference").first()
+    name = chair.person.name
+
+    html = text_of(client.get(chair.session.get_absolute_url()))
+    book = programme_book_html(chair.session.conference)
+
+    badge = '<span class="badge badge--online">线上</span>'
+    assert re.search(rf">{name}</a>(<span class=\"affiliation\">[^<]*</span>)?{badge}", html)
+    assert f'<span class="person">{name}<span class="online">（线上）</span></span>' in book
+
+
+def test_book_names_run_into_the_title_without_a_space():
+    """The printed books read `孟德宇：重思…`; an include's trailing newline once printed
+    `孟德宇 ：` (WeasyPrint lays out the newline as a space)."""
+    from programme.exporters.book import programme_book_html
+
+    book = programme_book_html(Conference.objects.get(year=2022))
+
+    assert "孟德宇</span>：" in book
+    assert "</span>\n：" not in book

@@ -14,7 +14,6 @@ Database reads: the year's programme (four queries, see `programme_for_conferenc
 committees, organisations and contacts: seven queries however many talks the year has.
 """
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from django.utils.translation import get_language
 from programme import names
 from programme.models import CommitteeMembership, Conference, Organisation
 from programme.queries import committee_for_conference, programme_for_conference
-from programme.rich_text import MATH_SEGMENT, replace_matches
+from programme.rich_text import MATH_SEGMENT, paragraphs, replace_matches
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "programme" / "book.css"
 TEMPLATE = "programme/book/book.html"
@@ -53,8 +52,7 @@ def tex_title(text: str):
 def tex_rich(text: str, label: str = ""):
     """An abstract or bio for print: paragraphs (blank lines), single line breaks as <br>,
     $...$ kept as LaTeX source; `label` (摘要：) runs into the first paragraph, as printed."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", (text or "").strip()) if p.strip()]
-    html = [tex_inline(p).replace("\n", "<br>") for p in paragraphs] or [""]
+    html = [tex_inline(p).replace("\n", "<br>") for p in paragraphs(text or "")] or [""]
     if label:
         html[0] = format_html('<strong class="label">{}：</strong>', label) + html[0]
     return mark_safe("".join(f"<p>{p}</p>" for p in html))  # noqa: S308  escaped above

@@ -1,5 +1,6 @@
 from django import template
-from django.utils.html import format_html
+from django.template.defaultfilters import time as time_filter
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -48,28 +49,51 @@ def link(name, *args):
     return url_for(name, *args)
 
 
+@register.filter(is_safe=True)
+def time_range(scheduled, time_format="H:i") -> str:
+    """`08:30–10:00`, the time of anything with a start and an end (a session, an item,
+    the dashboard's slots); `time_range:"G:i"` gives the printed books' `8:30–10:00`."""
+    return f"{time_filter(scheduled.start, time_format)}–{time_filter(scheduled.end, time_format)}"
+
+
 # The two fragments below are on every talk of the schedule and the book of abstracts:
 # as simple tags they render many times faster than {% include %} (measured: the
 # schedule's render time is mostly includes).
 
 
 @register.simple_tag
-def people(appearances, with_affiliation=False):
-    """Linked names (pinyin in the English interface), affiliations, online marks."""
+def people(appearances, with_affiliation=False, linked=True, terms=(), byline=False):
+    """A list of people (speakers, chairs, hosts), the one way every page and the book
+    show one: display names (with pinyin in the English interface), separated by 、.
+
+    linked: each name links to the person's page and `online` is a badge (the web pages);
+    otherwise each person is a <span class="person"> (the book; lines whose link is the
+    title) and `online` is in brackets, as the books print it. terms: words to mark (search
+    results). byline: the books' byline under a talk title, `name，affiliation；name`."""
     online = _("online")
     parts = []
     for appearance in appearances:
-        html = format_html(
-            '<a href="{}">{}</a>',
-            appearance.person.get_absolute_url(),
-            display_name(appearance.person),
-        )
-        if with_affiliation and appearance.affiliation:
-            html += format_html('<span class="affiliation">（{}）</span>', appearance.affiliation)
+        html = rich_text.highlight(display_name(appearance.person), terms)
+        affiliation = appearance.affiliation if with_affiliation or byline else ""
+        if byline:
+            parts.append(
+                html + ("，" + rich_text.highlight(affiliation, terms) if affiliation else "")
+            )
+            continue
+        if linked:
+            html = f'<a href="{escape(appearance.person.get_absolute_url())}">{html}</a>'
+        if affiliation:
+            html += (
+                f'<span class="affiliation">（{rich_text.highlight(affiliation, terms)}）</span>'
+            )
         if getattr(appearance, "online", False):
-            html += format_html('<span class="badge badge--online">{}</span>', online)
-        parts.append(html)
-    return mark_safe('<span class="sep">、</span>'.join(parts))  # noqa: S308  parts are escaped
+            if linked:
+                html += f'<span class="badge badge--online">{escape(online)}</span>'
+            else:
+                html += f'<span class="online">（{escape(online)}）</span>'
+        parts.append(html if linked else f'<span class="person">{html}</span>')
+    separator = "；" if byline else '<span class="sep">、</span>'
+    return mark_safe(separator.join(parts))  # noqa: S308  every part is escaped above
 
 
 @register.simple_tag
