@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from programme import releases
 from programme.dashboard import year_report
-from programme.models import Conference, ProgrammeItem, Room, Session, Talk, Track
+from programme.models import Conference, Contact, ProgrammeItem, Room, Session, Talk, Track
 from programme.queries import programme_for_conference
 from programme.services import copy_year, release_schedule
 from tests.admin_forms import admin_form_data, field_errors
@@ -293,3 +293,15 @@ def test_session_list_filters_name_rooms_and_tracks_with_their_year(client, staf
 
     assert "2025 · 学生分会" in every_year and "2024 · 分会报告" in every_year
     assert "2024 · 分会报告" in one_year and "2025 · " not in one_year
+
+
+def test_a_2025_track_is_offered_only_2025_contacts(client, staff):
+    copy_year(conference=Conference.objects.get(year=2025))
+    track = Track.objects.get(conference__year=2025, code="student")
+
+    page = client.get(reverse("admin:programme_track_change", args=[track.pk]))
+
+    choices = page.context["adminform"].form.fields["contacts"].choices
+    offered = {pk.value for pk, _label in choices}
+    contacts_2025 = Contact.objects.filter(conference__year=2025)
+    assert offered == set(contacts_2025.values_list("pk", flat=True))
