@@ -43,6 +43,7 @@ from programme.spreadsheets import (
     SessionResource,
     TalkResource,
 )
+from programme.year_choices import YearListFilter, YearMultipleChoiceField, scope_to_year
 
 
 class SpreadsheetMixin(ImportExportMixin):
@@ -245,12 +246,8 @@ class RoomAdmin(RefusedChangeAdmin, admin.ModelAdmin):
 class InviteContactForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     email = forms.EmailField(label=_("e-mail"))
-    tracks = forms.ModelMultipleChoiceField(
-        Track.objects.select_related("conference"), required=False, label=_("tracks")
-    )
-    sessions = forms.ModelMultipleChoiceField(
-        Session.objects.select_related("conference"), required=False, label=_("sessions")
-    )
+    tracks = YearMultipleChoiceField(Track, required=False, label=_("tracks"))
+    sessions = YearMultipleChoiceField(Session, required=False, label=_("sessions"))
 
     def clean(self):
         cleaned = super().clean()
@@ -259,8 +256,16 @@ class InviteContactForm(forms.Form):
         return cleaned
 
 
+class TrackForm(forms.ModelForm):
+    # Fields as the admin chooses them.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_to_year(self, "contacts")
+
+
 @admin.register(Track)
 class TrackAdmin(RefusedChangeAdmin, admin.ModelAdmin):
+    form = TrackForm
     list_display = ("name_zh", "code", "conference", "session_count")
     list_filter = ("conference",)
     list_select_related = ("conference",)
@@ -308,13 +313,20 @@ class ItemHostInline(ConcurrentEditAdmin, admin.TabularInline):
     fields = ("position", "person", "affiliation")
 
 
+class ProgrammeItemForm(ConcurrentEditForm):
+    # Fields as the admin chooses them.
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_to_year(self, "room")
+
+
 @admin.register(ProgrammeItem)
 class ProgrammeItemAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, admin.ModelAdmin):
+    form = ProgrammeItemForm
     list_display = ("title", "kind", "date", "start", "end", "room", "conference")
-    list_filter = ("conference", "kind", "date")
+    list_filter = ("conference", "kind", "date", ("room", YearListFilter))
     list_select_related = ("room", "conference")
     search_fields = ("title", "description")
-    autocomplete_fields = ("room",)
     inlines = (ItemHostInline,)
 
 
@@ -340,6 +352,12 @@ class SessionForm(ConcurrentEditForm):
         model = Session
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A plain select, not an autocomplete: a year has about ten rooms, and an
+        # autocomplete's results cannot know the year of the page asking.
+        scope_to_year(self, "room", "track")
+
 
 @admin.register(Session)
 class SessionAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, SimpleHistoryAdmin):
@@ -348,10 +366,9 @@ class SessionAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, Si
     filter_horizontal = ("editors",)
     list_display = ("code", "topic", "date", "start", "end", "room", "track", "chair_names")
     list_display_links = ("code", "topic")
-    list_filter = ("conference", "date", "track", "room")
+    list_filter = ("conference", "date", ("track", YearListFilter), ("room", YearListFilter))
     list_select_related = ("room", "track", "conference")
     search_fields = ("code", "topic", "session_chairs__person__name")
-    autocomplete_fields = ("room",)
     inlines = (SessionChairInline, TalkInline)
 
     def get_queryset(self, request):
@@ -379,6 +396,10 @@ class TalkForm(ConcurrentEditForm):
         model = Talk
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_to_year(self, "session", "item")
+
 
 @admin.register(Talk)
 class TalkAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, SimpleHistoryAdmin):
@@ -386,7 +407,13 @@ class TalkAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, Simpl
     form = TalkForm
     list_display = ("code", "title", "speaker_names", "session", "online", "conference")
     list_display_links = ("code", "title")
-    list_filter = ("conference", "session__date", "session__track", "session__room", "online")
+    list_filter = (
+        "conference",
+        "session__date",
+        ("session__track", YearListFilter),
+        ("session__room", YearListFilter),
+        "online",
+    )
     list_select_related = ("session", "conference")
     search_fields = (
         "code",
@@ -395,8 +422,8 @@ class TalkAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, Simpl
         "talk_speakers__person__name",
         "talk_speakers__affiliation",
     )
-    autocomplete_fields = ("session",)
-    readonly_fields = ("guid",)
+    # A talk's year is its session's or item's (Talk.derive): shown, not chosen.
+    readonly_fields = ("conference", "guid")
     inlines = (TalkSpeakerInline,)
 
     def get_queryset(self, request):

@@ -13,15 +13,16 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from programme import permissions
 from programme.concurrency import ConcurrentEditAdmin, ConcurrentEditForm
-from programme.models import Person, Room, Session, SessionChair, Talk, TalkSpeaker
+from programme.models import Person, Session, SessionChair, Talk, TalkSpeaker
 from programme.refused_changes import RefusedChangeAdmin
+from programme.year_choices import YearListFilter, scope_to_year
 
 
 class ContactAuthenticationForm(AuthenticationForm):
@@ -80,32 +81,9 @@ class ContactModelAdmin(RefusedChangeAdmin, admin.ModelAdmin):
 class SessionForm(ConcurrentEditForm):
     class Meta:
         model = Session
-        fields = ("topic", "date", "start", "end", "room", "meeting")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["room"].queryset = Room.objects.filter(
-            conference_id=self.instance.conference_id
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        conference = self.instance.conference
-        date = cleaned.get("date")
-        if date and not conference.start_date <= date <= conference.end_date:
-            raise ValidationError(
-                _("%(date)s is not a day of %(conference)s (%(start)s – %(end)s).")
-                % {
-                    "date": date,
-                    "conference": conference,
-                    "start": conference.start_date,
-                    "end": conference.end_date,
-                }
-            )
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end <= start:
-            raise ValidationError(_("The session must end after it starts."))
-        return cleaned
+        # What a contact may change (README, "What a track contact may and may not
+        # change"): the grid of days, times and rooms is the conference's, kept by staff.
+        fields = ("topic", "meeting")
 
 
 class ChairInline(ConcurrentEditAdmin, admin.TabularInline):
@@ -128,7 +106,9 @@ class ChairInline(ConcurrentEditAdmin, admin.TabularInline):
 
 
 class TalkOrderInline(ChairInline):
-    """The session's talks: change `order` to reorder, open a talk to edit it."""
+    """The session's talks: change `order` to reorder, open a talk to edit it. A contact
+    adds talks but does not delete them: a withdrawn talk is taken out by staff, who
+    publish the change as a release."""
 
     model = Talk
     fields = ("position", "code", "title", "online")
@@ -136,15 +116,18 @@ class TalkOrderInline(ChairInline):
     show_change_link = True
     exclude = ()
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Session, site=track_site)
 class ContactSessionAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmin):
     form = SessionForm
     list_display = ("code", "topic", "date", "start", "end", "room", "track")
     list_select_related = ("room", "track", "conference")
-    list_filter = ("conference", "track")
+    list_filter = ("conference", ("track", YearListFilter))
     search_fields = ("code", "topic")
-    readonly_fields = ("conference", "track", "code")
+    readonly_fields = ("conference", "track", "code", "date", "start", "end", "room")
     fields = ("conference", "track", "code", "topic", "date", "start", "end", "room", "meeting")
     inlines = (ChairInline, TalkOrderInline)
 
@@ -157,13 +140,6 @@ class ContactSessionAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryA
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_formset(self, request, form, formset, change):
-        # New talks added inline belong to the session's conference.
-        for inline_form in formset.forms:
-            if isinstance(inline_form.instance, Talk):
-                inline_form.instance.conference_id = form.instance.conference_id
-        super().save_formset(request, form, formset, change)
-
 
 class TalkForm(ConcurrentEditForm):
     class Meta:
@@ -172,25 +148,10 @@ class TalkForm(ConcurrentEditForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the user's own sessions can be chosen: a posted id of another track's
-        # session is "not one of the available choices".
-        self.fields["session"].queryset = permissions.editable_sessions(user).select_related(
-            "conference"
-        )
-
-    def clean(self):
-        cleaned = super().clean()
-        session = cleaned.get("session")
-        if session is not None:
-            self.instance.conference_id = session.conference_id
-            code = cleaned.get("code")
-            clash = Talk.objects.filter(conference_id=session.conference_id, code=code)
-            if code and clash.exclude(pk=self.instance.pk).exists():
-                raise ValidationError(
-                    _("Talk code %(code)s is already used in %(year)s.")
-                    % {"code": code, "year": session.conference.year}
-                )
-        return cleaned
+        # Only the user's own sessions can be chosen (a posted id of another track's
+        # session is "not one of the available choices"), and of the talk's own year.
+        self.fields["session"].queryset = permissions.editable_sessions(user)
+        scope_to_year(self, "session")
 
 
 class SpeakerInline(ChairInline):
@@ -203,7 +164,7 @@ class ContactTalkAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmi
     form = TalkForm
     list_display = ("code", "title", "session", "online")
     list_select_related = ("session",)
-    list_filter = ("session",)
+    list_filter = (("session", YearListFilter),)
     search_fields = ("code", "title", "talk_speakers__person__name")
     inlines = (SpeakerInline,)
 
@@ -223,29 +184,25 @@ class ContactTalkAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmi
         return self.has_module_permission(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
+        return False  # as on the session page (TalkOrderInline)
 
 
 class PersonForm(forms.ModelForm):
+    """Someone new, known by their name: the model makes the name their key (a key
+    already taken is refused by the model's unique check, in the words below)."""
+
     class Meta:
         model = Person
         fields = ("name", "name_en")
-
-    def save(self, commit=True):
-        person = super().save(commit=False)
-        person.key = person.key or person.name
-        if commit:
-            person.save()
-        return person
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if Person.objects.filter(key=name).exists():
-            raise ValidationError(
-                _("%(name)s is already in the list of people: choose them as speaker.")
-                % {"name": name}
-            )
-        return name
+        error_messages = {
+            NON_FIELD_ERRORS: {
+                "unique": _(
+                    "Someone of this name is already in the list of people: choose them "
+                    "as speaker or chair. For another person of the same name, ask the "
+                    "conference staff."
+                )
+            }
+        }
 
 
 @admin.register(Person, site=track_site)

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from programme import releases
 from programme.dashboard import year_report
-from programme.models import Conference, Room, Session, Talk
+from programme.models import Conference, Contact, ProgrammeItem, Room, Session, Talk, Track
 from programme.queries import programme_for_conference
 from programme.services import copy_year, release_schedule
+from tests.admin_forms import admin_form_data, field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +207,101 @@ def test_admin_spreadsheet_export_and_import_preview(client, staff):
     assert (
         Talk.objects.get(conference__year=2024, code="D1-2").title == "矩阵信息论在人工智能中的应用"
     )
+
+
+def session_page(client, session):
+    return client.get(reverse("admin:programme_session_change", args=[session.pk]))
+
+
+def test_after_next_year_a_2025_session_is_offered_only_2025_rooms_and_tracks(client, staff):
+    copy_year(conference=Conference.objects.get(year=2025))
+    session = Session.objects.get(conference__year=2025, code="A1")
+
+    form = session_page(client, session).context["adminform"].form
+
+    rooms = [pk.value for pk, _label in form.fields["room"].choices if pk]
+    tracks = [label for pk, label in form.fields["track"].choices if pk]
+    assert rooms == list(
+        Room.objects.filter(conference__year=2025).order_by("position").values_list("pk", flat=True)
+    )
+    assert tracks == ["分会报告", "学生分会"]
+
+
+@pytest.mark.parametrize("field", ["room", "track"])
+def test_a_2025_session_cannot_take_a_2026_room_nor_a_2024_track(client, staff, field):
+    copy_year(conference=Conference.objects.get(year=2025))
+    session = Session.objects.get(conference__year=2025, code="A1")
+    other = {
+        "room": Room.objects.get(conference__year=2026, name=session.room.name),
+        "track": Track.objects.get(conference__year=2024, code="main"),
+    }[field]
+    data = admin_form_data(session_page(client, session))
+    data[field] = str(other.pk)
+
+    response = client.post(reverse("admin:programme_session_change", args=[session.pk]), data)
+
+    assert response.status_code == 200
+    assert [e.code for e in field_errors(response, field)] == ["invalid_choice"]
+    session.refresh_from_db()
+    assert getattr(session, f"{field}_id") != other.pk
+    assert client.get("/2025/schedule/").status_code == 200
+
+
+def test_a_new_2025_session_with_a_2026_room_is_refused_on_the_room_field(client, staff):
+    copy_year(conference=Conference.objects.get(year=2025))
+    conference = Conference.objects.get(year=2025)
+    room_2026 = Room.objects.get(conference__year=2026, name="友谊宫 7 号会议室")
+    add_url = reverse("admin:programme_session_add")
+    page = client.get(add_url)
+    data = admin_form_data(page)
+    data.update(
+        conference=str(conference.pk),
+        track=str(Track.objects.get(conference=conference, code="student").pk),
+        code="E9",
+        topic="新分会",
+        date="2025-08-10",
+        start="16:00",
+        end="18:00",
+        room=str(room_2026.pk),
+    )
+
+    response = client.post(add_url, data)
+
+    labels = [label for _pk, label in page.context["adminform"].form.fields["room"].choices]
+    assert labels.index("2026 · 友谊宫 7 号会议室") < labels.index("2025 · 友谊宫 7 号会议室")
+    assert response.status_code == 200
+    assert [e.code for e in field_errors(response, "room")] == ["other_year"]
+    assert not Session.objects.filter(conference=conference, code="E9").exists()
+
+
+def test_a_programme_item_is_offered_only_its_years_rooms(client, staff):
+    copy_year(conference=Conference.objects.get(year=2025))
+    item = ProgrammeItem.objects.filter(conference__year=2025).first()
+
+    page = client.get(reverse("admin:programme_programmeitem_change", args=[item.pk]))
+
+    rooms = {pk.value for pk, _label in page.context["adminform"].form.fields["room"].choices if pk}
+    assert rooms == set(Room.objects.filter(conference__year=2025).values_list("pk", flat=True))
+
+
+def test_session_list_filters_name_rooms_and_tracks_with_their_year(client, staff):
+    conference = Conference.objects.get(year=2024)
+    url = reverse("admin:programme_session_changelist")
+
+    every_year = client.get(url).content.decode()
+    one_year = client.get(url, {"conference__id__exact": conference.pk}).content.decode()
+
+    assert "2025 · 学生分会" in every_year and "2024 · 分会报告" in every_year
+    assert "2024 · 分会报告" in one_year and "2025 · " not in one_year
+
+
+def test_a_2025_track_is_offered_only_2025_contacts(client, staff):
+    copy_year(conference=Conference.objects.get(year=2025))
+    track = Track.objects.get(conference__year=2025, code="student")
+
+    page = client.get(reverse("admin:programme_track_change", args=[track.pk]))
+
+    choices = page.context["adminform"].form.fields["contacts"].choices
+    offered = {pk.value for pk, _label in choices}
+    contacts_2025 = Contact.objects.filter(conference__year=2025)
+    assert offered == set(contacts_2025.values_list("pk", flat=True))
