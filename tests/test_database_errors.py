@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 SITES = ("admin", "track")
 LONG_NAME = "欧阳" + "慕容司马上官诸葛东方皇甫尉迟公孙轩辕令狐长孙宇文夏侯端木" * 2 + "雪儿"
-TALK_CODE_TAKEN = "This year already has a talk with this code."
+TALK_CODE_TAKEN = "本年度已有此编号的报告。"  # the model's message, as the Chinese admin shows it
 
 
 @pytest.fixture
