@@ -9,6 +9,8 @@ class ProgrammeConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from programme.models import refuse_nul_in_text
         from programme.signals import ensure_editors_group
 
         post_migrate.connect(ensure_editors_group, sender=self)
+        refuse_nul_in_text(self.get_models())

@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -872,3 +872,17 @@ class BuiltBook(models.Model):
 
     def __str__(self):
         return f"{self.conference} {self.language} v{self.data_version}"
+
+
+def refuse_nul_in_text(app_models):
+    """PostgreSQL cannot store a NUL character in text: every text field of the app
+    refuses it as a validation error (where the input is), not a DataError on save.
+    Django's form fields already refuse it; spreadsheets and fixtures reach the models'
+    validation directly. Called once from ProgrammeConfig.ready(). `validators` is the
+    field's working list; the constructor's list (what migrations record) is unchanged."""
+    for model in app_models:
+        for field in model._meta.get_fields():
+            if isinstance(field, models.CharField | models.TextField) and not any(
+                isinstance(v, ProhibitNullCharactersValidator) for v in field.validators
+            ):
+                field.validators.append(ProhibitNullCharactersValidator())

@@ -521,3 +521,21 @@ def test_readme_appearance_table_matches_the_schema():
         for field in dataclasses.fields(cls):
             declared.setdefault(field.name, set()).add(cls)
     assert documented == declared
+
+
+def test_import_refuses_a_nul_character_at_its_line(tmp_path):
+    """PostgreSQL cannot store NUL: the model's validation says where it is, before any
+    write fails."""
+    before = database_state()
+    nul_abstract = '        abstract: "a\\0b"'
+    text = GOOD.replace("      - code: A1-2\n", f"      - code: A1-2\n{nul_abstract}\n", 1)
+    path = write(tmp_path, text)
+
+    with pytest.raises(ImportFailed) as failure:
+        import_programme_files([path])
+
+    line = text.splitlines().index(nul_abstract) + 1
+    assert [str(e) for e in failure.value.errors] == [
+        f"{path}:{line}: sessions[0].talks[1].abstract: Null characters are not allowed."
+    ]
+    assert database_state() == before

@@ -502,3 +502,13 @@ def test_reading_stops_at_the_row_limit(file_format):
 
     with pytest.raises(ImportRefused, match="超过 20 行"):
         file_format().create_dataset(data)
+
+
+def test_a_nul_character_in_a_cell_is_reported_at_its_column_and_nothing_applied():
+    dataset = edit(export(TalkResource), "报告编号", "E1-2", "题目", "标题\x00后半")
+    before = database_state()
+
+    result = TalkResource().import_data(dataset, dry_run=False)
+
+    assert [list(errors) for _, errors in invalid(result)] == [["题目"]]
+    assert database_state() == before
