@@ -18,7 +18,12 @@ from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
 from programme.links import url_for
-from programme.text import split_trailing_brackets, validate_web_address
+from programme.text import (
+    CLOSING_BRACKETS,
+    OPENING_BRACKETS,
+    split_trailing_brackets,
+    validate_web_address,
+)
 
 # A code names a session, talk or track in URLs (/2025/talks/E1-2/), calendars and frab
 # files: letters, digits and inner hyphens, nothing else. programme/urls.py matches codes
@@ -29,6 +34,23 @@ validate_code = RegexValidator(
     _("Use letters, digits and “-” only, e.g. A1 or E1-2."),
     code="invalid_code",
 )
+
+
+def validate_brackets_pair(value: str):
+    """A person key is a name, then for homonyms a qualifier in brackets: brackets that
+    do not pair up (`王磊（浙江大学`) are a typing slip, not a new person."""
+    depth = 0
+    for char in value:
+        depth += char in OPENING_BRACKETS
+        depth -= char in CLOSING_BRACKETS
+        if depth < 0:
+            break
+    if depth != 0:
+        raise ValidationError(
+            _("The brackets in “%(text)s” do not pair up."),
+            code="unpaired_brackets",
+            params={"text": value},
+        )
 
 
 class CheckedModel(models.Model):
@@ -290,6 +312,7 @@ class Person(CheckedModel):
         _("key"),
         max_length=200,
         unique=True,
+        validators=[validate_brackets_pair],
         help_text=_("The name, or for homonyms the name with a qualifier: 王磊 (浙江大学)"),
     )
     name = models.CharField(_("name"), max_length=200)

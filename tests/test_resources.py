@@ -512,3 +512,28 @@ def test_a_nul_character_in_a_cell_is_reported_at_its_column_and_nothing_applied
 
     assert [list(errors) for _, errors in invalid(result)] == [["题目"]]
     assert database_state() == before
+
+
+@pytest.mark.parametrize(
+    ("resource_class", "key_column", "key", "column", "value"),
+    [
+        (TalkResource, "报告编号", "E1-2", "报告人", "王" * 300),
+        (TalkResource, "报告编号", "E1-2", "报告人", "王（" + "大" * 400 + "）"),
+        (TalkResource, "报告编号", "E1-2", "报告人", "王（（（"),
+        (SessionResource, "分会编号", "E1", "主持人", "张" * 300 + "（线上）"),
+    ],
+    ids=["name too long", "affiliation too long", "brackets unpaired", "chair name too long"],
+)
+def test_a_person_the_models_refuse_is_reported_in_the_people_cell(
+    resource_class, key_column, key, column, value
+):
+    """Who a people cell names is checked by the models (Person.key, the appearance's
+    affiliation) when the row is validated, not when its rows are written."""
+    dataset = edit(export(resource_class), key_column, key, column, value)
+    before = database_state()
+
+    result = resource_class().import_data(dataset, dry_run=False)
+
+    assert [list(errors) for _, errors in invalid(result)] == [[column]]
+    assert not [row for row in result.rows if row.errors]
+    assert database_state() == before

@@ -16,6 +16,7 @@ bio as printed is kept while the speaker stays on the talk.
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
@@ -160,7 +161,26 @@ class PeopleField(fields.Field):
         ]
 
     def save(self, instance, row, is_m2m=False, **kwargs):
-        setattr(instance, self.pending, self.clean(row, **kwargs))
+        entries = self.clean(row, **kwargs)
+        for entry in entries:
+            self.check(entry)
+        setattr(instance, self.pending, entries)
+
+    def check(self, entry: PersonEntry):
+        """The models' own checks of what the cell gives each person (the key of someone
+        new, the affiliation as printed), reported in this cell as a ValueError: the
+        rows are written only after the row was validated."""
+        try:
+            if entry.person is None:
+                Person(key=entry.key, name=Person.name_from_key(entry.key)).clean_fields(
+                    exclude={"slug"}
+                )
+            self.model(affiliation=entry.affiliation).clean_fields(
+                exclude={name.name for name in self.model._meta.fields} - {"affiliation"}
+            )
+        except ValidationError as error:
+            problems = " ".join(m for messages in error.message_dict.values() for m in messages)
+            raise ValueError(f"“{entry.render()}”: {problems}") from None
 
     def save_people(self, instance, directory):
         if not hasattr(instance, self.pending):
