@@ -222,6 +222,33 @@ class Conference(models.Model):
     def natural_key(self):
         return (self.year,)
 
+    def clean(self):
+        super().clean()
+        if self.pk is None or not (self.start_date and self.end_date):
+            return
+        # The other side of Scheduled's rule: new dates must still hold the programme.
+        outside = [
+            str(row)
+            for row in [*self.sessions.all(), *self.programme_items.all()]
+            if self.day_error(row.date, registration=row.on_registration_day)
+        ]
+        if outside:
+            raise ValidationError(
+                _(
+                    "%(count)s sessions or programme items would fall outside these dates, "
+                    "e.g. %(example)s: move them first."
+                ),
+                code="programme_outside_dates",
+                params={"count": len(outside), "example": outside[0]},
+            )
+
+    def day_error(self, date: dt.date, *, registration: bool = False) -> ValidationError | None:
+        try:
+            self.validate_day(date, registration=registration)
+        except ValidationError as error:
+            return error
+        return None
+
     def days(self) -> list[dt.date]:
         if not (self.start_date and self.end_date):
             return []

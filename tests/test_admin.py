@@ -2,7 +2,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from programme.models import Session, Talk, validate_code
+from programme.models import Conference, Session, Talk, validate_code
 from tests.admin_forms import (
     add_row,
     admin_form_data,
@@ -169,3 +169,18 @@ def test_invitation_form_names_tracks_and_sessions_with_their_year_latest_first(
     assert tracks[-1].startswith("2022 · ")
     assert "2025 · E1 AI 理论 (I)" in sessions
     assert sessions[0].startswith("2025 · ") and sessions[-1].startswith("2022 · ")
+
+
+def test_conference_dates_that_would_leave_sessions_outside_are_refused(staff_client):
+    conference = Conference.objects.get(year=2025)
+    url = reverse("admin:programme_conference_change", args=[conference.pk])
+    data = admin_form_data(staff_client.get(url))
+    data["end_date"] = "2025-08-09"  # the sessions of 10 August would be on no day
+
+    response = staff_client.post(url, data)
+
+    errors = response.context["adminform"].form.non_field_errors().as_data()
+    assert [error.code for error in errors] == ["programme_outside_dates"]
+    assert response.content.decode().count(errors[0].messages[0]) == 1
+    conference.refresh_from_db()
+    assert conference.end_date.isoformat() == "2025-08-10"

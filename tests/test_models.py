@@ -265,3 +265,10 @@ def test_migration_repairs_codes_saved_before_the_pattern():
     codes = sorted(Talk.objects.filter(session__code="E1").values_list("code", flat=True))
     assert all(validate_code(code) is None for code in codes)
     assert "E1-2" in codes and "E1-3-2" in codes
+
+
+def test_each_real_year_holds_its_programme_within_its_dates():
+    for conference in Conference.objects.all():
+        conference.full_clean()
+
+    assert Conference.objects.count() == 3
