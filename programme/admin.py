@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminDateWidget, FilteredSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Prefetch
 from django.shortcuts import redirect
@@ -32,7 +34,13 @@ from programme.models import (
     Track,
 )
 from programme.refused_changes import RefusedChangeAdmin
-from programme.services import copy_year, invite_contact, release_schedule, set_published
+from programme.services import (
+    copy_year,
+    invite_contact,
+    release_schedule,
+    same_weekday_next_year,
+    set_published,
+)
 from programme.spreadsheets import (
     SPREADSHEET_FORMATS,
     CommitteeResource,
@@ -89,6 +97,17 @@ class TrackInline(admin.TabularInline):
 
 class ReleaseForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100, help_text=_("e.g. v2 - room changes"))
+
+
+class NextYearForm(forms.Form):
+    first_day = forms.DateField(
+        label=_("first day of the new year"),
+        widget=AdminDateWidget,
+        help_text=_(
+            "Every date of the programme moves with it: the same weekday as this year "
+            "keeps each session on its weekday."
+        ),
+    )
 
 
 @admin.register(Conference)
@@ -174,17 +193,38 @@ class ConferenceAdmin(RefusedChangeAdmin, admin.ModelAdmin):
 
     @admin.action(description=_("Start next year from this one"), permissions=["add"])
     def start_next_year(self, request, queryset):
-        for conference in queryset:
+        """Ask for the new first day (a page between the list and the copy, like
+        Django's delete confirmation), then copy the year with every date moved."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one year to start the next from."), messages.ERROR)
+            return None
+        conference = queryset.get()
+        data = request.POST if "first_day" in request.POST else None
+        form = NextYearForm(
+            data, initial={"first_day": same_weekday_next_year(conference.start_date)}
+        )
+        if form.is_valid():
             try:
-                copy = copy_year(conference=conference)
-            except ValueError as error:
-                self.message_user(request, str(error), messages.ERROR)
+                copy = copy_year(conference=conference, first_day=form.cleaned_data["first_day"])
+            except ValidationError as error:
+                form.add_error("first_day", error)
             else:
                 self.message_user(
                     request,
                     _("Created draft %(copy)s from %(conference)s.")
                     % {"copy": copy, "conference": conference},
                 )
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Start next year from %(conference)s") % {"conference": conference},
+            "conference": conference,
+            "adminform": helpers.AdminForm(form, [(None, {"fields": ["first_day"]})], {}),
+            "media": self.media + form.media,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/programme/conference/start_next_year.html", context)
 
     fieldsets = (
         (None, {"fields": ("year", "name_zh", "name_en", "short_name", "published")}),
@@ -246,8 +286,16 @@ class RoomAdmin(RefusedChangeAdmin, admin.ModelAdmin):
 class InviteContactForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     email = forms.EmailField(label=_("e-mail"))
-    tracks = YearMultipleChoiceField(Track, required=False, label=_("tracks"))
-    sessions = YearMultipleChoiceField(Session, required=False, label=_("sessions"))
+    # The admin's searchable two-box selector: a year's sessions are about forty.
+    tracks = YearMultipleChoiceField(
+        Track, required=False, label=_("tracks"), widget=FilteredSelectMultiple(_("tracks"), False)
+    )
+    sessions = YearMultipleChoiceField(
+        Session,
+        required=False,
+        label=_("sessions"),
+        widget=FilteredSelectMultiple(_("sessions"), False),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -294,6 +342,10 @@ class TrackAdmin(RefusedChangeAdmin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Invite a track contact"),
             "form": form,
+            "adminform": helpers.AdminForm(
+                form, [(None, {"fields": ["name", "email", "tracks", "sessions"]})], {}
+            ),
+            "media": self.media + form.media,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/programme/track/invite.html", context)

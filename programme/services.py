@@ -1,11 +1,15 @@
 """Writes that touch several models: invitations, publishing, releases, next year."""
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from programme import queries, releases
-from programme.models import Conference, Release
+from programme.models import Conference, ProgrammeItem, Release, Session
 
 
 @transaction.atomic
@@ -55,32 +59,50 @@ def release_schedule(*, conference, name: str, user=None):
     )
 
 
-def shift_year(date, years: int):
+def same_weekday_next_year(day: dt.date) -> dt.date:
+    """The day 52 or 53 weeks after `day` that falls in the next calendar year, nearest
+    its anniversary: a conference on a Sunday starts on a Sunday again."""
     try:
-        return date.replace(year=date.year + years)
+        anniversary = day.replace(year=day.year + 1)
     except ValueError:  # 29 February
-        return date.replace(year=date.year + years, day=28)
+        anniversary = day.replace(year=day.year + 1, day=28)
+    candidates = [day + dt.timedelta(weeks=weeks) for weeks in (52, 53)]
+    return min(
+        (c for c in candidates if c.year == day.year + 1),
+        key=lambda c: abs((c - anniversary).days),
+    )
 
 
 @transaction.atomic
-def copy_year(*, conference):
-    """A draft conference for the following year with this year's rooms, tracks,
-    committees, hosts and contacts; dates moved on by a year; no sessions or talks."""
-    year = conference.year + 1
-    if Conference.objects.filter(year=year).exists():
-        raise ValueError(f"CSML {year} already exists.")
+def copy_year(*, conference, first_day: dt.date):
+    """A draft conference for the year of `first_day` with this year's rooms, tracks,
+    committees, hosts and contacts, and its sessions and programme items as empty slots
+    (no chairs, talks or hosts: those are new every year).
+
+    Every date moves by the same number of days, the conference's first day to
+    `first_day`, so the programme keeps its weekdays and its shape. Raises
+    ValidationError, changing nothing, if `first_day` is not after this year or its
+    year already exists."""
+    if first_day <= conference.end_date:
+        raise ValidationError(
+            _("The new first day must come after %(conference)s, which ends on %(end)s."),
+            code="not_after",
+            params={"conference": conference, "end": conference.end_date},
+        )
+    shift = first_day - conference.start_date
+    year = first_day.year
     old_year, new_year = str(conference.year), str(year)
-    copy = Conference.objects.create(
+    copy = Conference(
         year=year,
         name_zh=conference.name_zh.replace(old_year, new_year),
         name_en=conference.name_en.replace(old_year, new_year),
         short_name=conference.short_name.replace(old_year, new_year),
-        start_date=shift_year(conference.start_date, 1),
-        end_date=shift_year(conference.end_date, 1),
+        start_date=first_day,
+        end_date=conference.end_date + shift,
         registration_date=(
-            shift_year(conference.registration_date, 1) if conference.registration_date else None
+            conference.registration_date + shift if conference.registration_date else None
         ),
-        registration_times=conference.registration_times,
+        registration_times="",  # as printed, with the old dates: written anew
         venue=conference.venue,
         address=conference.address,
         website=conference.website,
@@ -90,9 +112,24 @@ def copy_year(*, conference):
         hotel_phone=conference.hotel_phone,
         intro_zh=conference.intro_zh.replace(old_year, new_year),
         intro_en=conference.intro_en.replace(old_year, new_year),
-        notes=[f"Started from CSML {conference.year}: rooms, tracks, committees and contacts."],
+        notes=[
+            f"Started from CSML {conference.year}: rooms, tracks, committees, contacts, "
+            f"and its sessions and programme items moved by {shift.days} days."
+        ],
         published=False,
     )
+    try:
+        copy.full_clean()
+    except ValidationError as error:
+        if any(e.code == "unique" for e in error.error_dict.get("year", [])):
+            # The model's own message names neither the year nor what to do.
+            raise ValidationError(
+                _("CSML %(year)s already exists: choose a first day in another year."),
+                code="year_exists",
+                params={"year": year},
+            ) from None
+        raise
+    copy.save()
     for organisation in conference.organisations.all():
         copy.organisations.create(
             role=organisation.role, name=organisation.name, position=organisation.position
@@ -106,10 +143,12 @@ def copy_year(*, conference):
             role=contact.role,
             position=contact.position,
         )
+    rooms = {None: None}
     for room in conference.rooms.all():
-        copy.rooms.create(name=room.name, position=room.position)
+        rooms[room.pk] = copy.rooms.create(name=room.name, position=room.position)
+    tracks = {}
     for track in conference.tracks.prefetch_related("contacts"):
-        new_track = copy.tracks.create(
+        tracks[track.pk] = new_track = copy.tracks.create(
             code=track.code, name_zh=track.name_zh, name_en=track.name_en, position=track.position
         )
         new_track.contacts.set([contacts[c.pk] for c in track.contacts.all()])
@@ -121,4 +160,32 @@ def copy_year(*, conference):
             title=member.title,
             affiliation=member.affiliation,
         )
+    slots = [
+        Session(
+            conference=copy,
+            track=tracks[session.track_id],
+            code=session.code,
+            topic=session.topic,
+            room=rooms[session.room_id],
+            date=session.date + shift,
+            start=session.start,
+            end=session.end,
+        )
+        for session in conference.sessions.all()
+    ] + [
+        ProgrammeItem(
+            conference=copy,
+            kind=item.kind,
+            title=item.title,
+            description=item.description,
+            room=rooms[item.room_id],
+            date=item.date + shift,
+            start=item.start,
+            end=item.end,
+        )
+        for item in conference.programme_items.all()
+    ]
+    for slot in slots:
+        slot.full_clean()  # the day rule (Scheduled): each lands on a day of the copy
+        slot.save()
     return copy

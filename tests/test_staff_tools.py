@@ -10,9 +10,18 @@ from django.urls import reverse
 
 from programme import releases
 from programme.dashboard import year_report
-from programme.models import Conference, Contact, ProgrammeItem, Room, Session, Talk, Track
+from programme.models import (
+    Conference,
+    Contact,
+    ProgrammeItem,
+    Room,
+    Session,
+    SessionChair,
+    Talk,
+    Track,
+)
 from programme.queries import programme_for_conference
-from programme.services import copy_year, release_schedule
+from programme.services import copy_year, release_schedule, same_weekday_next_year
 from tests.admin_forms import admin_form_data, field_errors
 
 pytestmark = pytest.mark.django_db
@@ -73,24 +82,111 @@ def test_dashboard_page_renders_for_staff(client, staff):
     assert response.context["report"].counts["talks"] == 167
 
 
-def test_next_year_copies_rooms_tracks_committees_contacts_but_no_sessions():
+def start_2026():
+    return copy_year(conference=Conference.objects.get(year=2025), first_day=dt.date(2026, 8, 8))
+
+
+def test_next_year_copies_rooms_tracks_committees_contacts_and_empty_slots():
     conference = Conference.objects.get(year=2025)
 
-    copy = copy_year(conference=conference)
+    copy = start_2026()
 
-    assert (copy.year, copy.published, copy.start_date) == (2026, False, dt.date(2026, 8, 9))
+    assert (copy.year, copy.published, copy.start_date) == (2026, False, dt.date(2026, 8, 8))
     assert copy.name_zh == "2026 年中国机器学习与科学应用大会"
     assert [r.name for r in copy.rooms.all()] == [r.name for r in conference.rooms.all()]
     assert [t.code for t in copy.tracks.all()] == ["main", "student"]
     assert [c.name for c in copy.tracks.get(code="student").contacts.all()] == ["王铭泽"]
     assert copy.committee.count() == conference.committee.count()
     assert copy.contacts.count() == 3
-    assert (copy.sessions.count(), copy.talks.count(), copy.programme_items.count()) == (0, 0, 0)
+    assert copy.sessions.count() == conference.sessions.count()
+    assert copy.programme_items.count() == conference.programme_items.count()
+    assert (copy.talks.count(), SessionChair.objects.filter(session__conference=copy).count()) == (
+        0,
+        0,
+    )
 
 
-def test_next_year_refuses_an_existing_year():
-    with pytest.raises(ValueError, match="CSML 2025 already exists"):
-        copy_year(conference=Conference.objects.get(year=2024))
+@pytest.mark.parametrize(
+    ("start", "offered"),
+    [
+        (dt.date(2025, 8, 9), dt.date(2026, 8, 8)),  # Saturday, a day before the anniversary
+        (dt.date(2024, 8, 9), dt.date(2025, 8, 8)),  # Friday; 2025 has no 29 February
+        (dt.date(2023, 3, 1), dt.date(2024, 2, 28)),  # across a 29 February: two days early
+        (dt.date(2025, 1, 1), dt.date(2026, 1, 7)),  # 52 weeks would stay in 2025
+        (dt.date(2024, 2, 29), dt.date(2025, 2, 27)),
+    ],
+)
+def test_next_year_offers_the_same_weekday_nearest_the_anniversary(start, offered):
+    day = same_weekday_next_year(start)
+
+    assert day == offered and day.weekday() == start.weekday()
+
+
+def next_year_action(client, conference, **data):
+    return client.post(
+        reverse("admin:programme_conference_changelist"),
+        {"action": "start_next_year", "_selected_action": [conference.pk], **data},
+    )
+
+
+def test_start_next_year_asks_for_the_first_day_offering_the_same_weekday(client, staff):
+    conference = Conference.objects.get(year=2025)
+
+    page = next_year_action(client, conference)
+
+    assert page.status_code == 200
+    field = page.context["adminform"].form["first_day"]
+    assert field.value() == dt.date(2026, 8, 8)
+    assert dt.date(2026, 8, 8).weekday() == conference.start_date.weekday()
+    assert 'name="first_day" value="2026/08/08"' in page.content.decode()
+    assert not Conference.objects.filter(year=2026).exists()  # asking changes nothing
+
+
+def test_start_next_year_moves_every_date_keeping_weekdays(client, staff):
+    conference = Conference.objects.get(year=2024)
+
+    response = next_year_action(client, conference, first_day="2025-08-01")
+    # 2025 exists: the first answer says so; the second, in 2026, is taken.
+    existing = response.context["adminform"].form.errors["first_day"]
+    taken = next_year_action(client, conference, first_day="2026-08-08")  # a Saturday
+
+    copy = Conference.objects.get(year=2026)
+    assert existing == ["CSML 2025 已存在：请选择另一年的第一天。"]
+    assert taken.status_code == 302
+    shift = copy.start_date - conference.start_date
+    assert copy.start_date == dt.date(2026, 8, 8) and shift.days == 728
+    assert (copy.end_date, copy.registration_date) == (
+        conference.end_date + shift,
+        conference.registration_date + shift if conference.registration_date else None,
+    )
+    old = {s.code: s for s in conference.sessions.all()}
+    new = {s.code: s for s in copy.sessions.all()}
+    assert set(new) == set(old) and len(new) == 35
+    assert all(new[c].date.weekday() == old[c].date.weekday() for c in old)
+    assert all((new[c].start, new[c].end) == (old[c].start, old[c].end) for c in old)
+    old_items = sorted((i.date + shift, i.start, i.title) for i in conference.programme_items.all())
+    new_items = sorted((i.date, i.start, i.title) for i in copy.programme_items.all())
+    assert new_items == old_items
+    assert client.get("/2026/schedule/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("first_day", "message"),
+    [("2026-13-01", "日期"), ("next year", "日期"), ("2025-08-01", "2025"), ("2024-08-01", "之后")],
+)
+def test_start_next_year_refuses_a_bad_first_day_and_changes_nothing(
+    client, staff, first_day, message
+):
+    conference = Conference.objects.get(year=2024)
+    count = Conference.objects.count()
+
+    page = next_year_action(client, conference, first_day=first_day)
+
+    assert page.status_code == 200
+    errors = page.context["adminform"].form.errors["first_day"]
+    assert message in errors[0]
+    assert errors[0] in page.content.decode()
+    assert Conference.objects.count() == count
 
 
 def test_publish_and_unpublish_through_admin_actions(client, staff):
@@ -214,7 +310,7 @@ def session_page(client, session):
 
 
 def test_after_next_year_a_2025_session_is_offered_only_2025_rooms_and_tracks(client, staff):
-    copy_year(conference=Conference.objects.get(year=2025))
+    start_2026()
     session = Session.objects.get(conference__year=2025, code="A1")
 
     form = session_page(client, session).context["adminform"].form
@@ -229,7 +325,7 @@ def test_after_next_year_a_2025_session_is_offered_only_2025_rooms_and_tracks(cl
 
 @pytest.mark.parametrize("field", ["room", "track"])
 def test_a_2025_session_cannot_take_a_2026_room_nor_a_2024_track(client, staff, field):
-    copy_year(conference=Conference.objects.get(year=2025))
+    start_2026()
     session = Session.objects.get(conference__year=2025, code="A1")
     other = {
         "room": Room.objects.get(conference__year=2026, name=session.room.name),
@@ -248,7 +344,7 @@ def test_a_2025_session_cannot_take_a_2026_room_nor_a_2024_track(client, staff, 
 
 
 def test_a_new_2025_session_with_a_2026_room_is_refused_on_the_room_field(client, staff):
-    copy_year(conference=Conference.objects.get(year=2025))
+    start_2026()
     conference = Conference.objects.get(year=2025)
     room_2026 = Room.objects.get(conference__year=2026, name="友谊宫 7 号会议室")
     add_url = reverse("admin:programme_session_add")
@@ -275,7 +371,7 @@ def test_a_new_2025_session_with_a_2026_room_is_refused_on_the_room_field(client
 
 
 def test_a_programme_item_is_offered_only_its_years_rooms(client, staff):
-    copy_year(conference=Conference.objects.get(year=2025))
+    start_2026()
     item = ProgrammeItem.objects.filter(conference__year=2025).first()
 
     page = client.get(reverse("admin:programme_programmeitem_change", args=[item.pk]))
@@ -296,7 +392,7 @@ def test_session_list_filters_name_rooms_and_tracks_with_their_year(client, staf
 
 
 def test_a_2025_track_is_offered_only_2025_contacts(client, staff):
-    copy_year(conference=Conference.objects.get(year=2025))
+    start_2026()
     track = Track.objects.get(conference__year=2025, code="student")
 
     page = client.get(reverse("admin:programme_track_change", args=[track.pk]))

@@ -366,16 +366,10 @@ def test_contact_adding_a_person_whose_name_is_taken_is_told_to_choose_them(clie
 
 def test_contact_talk_page_offers_only_the_talks_year_and_a_new_talk_every_year(client, people):
     """After "start next year" the contact also looks after a 2026 student session."""
-    copy = copy_year(conference=Conference.objects.get(year=2025))
-    e1_2026 = Session.objects.create(
-        conference=copy,
-        track=copy.tracks.get(code="student"),
-        code="E1",
-        topic="AI 理论 2026",
-        date=copy.start_date,
-        start=dt.time(16, 0),
-        end=dt.time(18, 0),
-    )
+    copy = copy_year(conference=Conference.objects.get(year=2025), first_day=dt.date(2026, 8, 8))
+    e1_2026 = copy.sessions.get(code="E1")  # copied as an empty slot
+    e1_2026.topic = "AI 理论 2026"
+    e1_2026.save()
     e1_2026.editors.add(people["contact_x"])
     Talk.objects.create(session=e1_2026, code="E1-1", title="2026 年的第一个报告")
     client.force_login(people["contact_x"])
