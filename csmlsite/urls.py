@@ -1,6 +1,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.urls import include, path
 
 from programme.track_admin import track_site
@@ -24,7 +25,11 @@ urlpatterns = [
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(
+            # Called when the page is drawn, so the rules are in the reader's language
+            # (SetPasswordForm's own help text is fixed when Django starts).
+            extra_context={"password_rules": password_validators_help_text_html}
+        ),
         name="password_reset_confirm",
     ),
     path(

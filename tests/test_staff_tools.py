@@ -401,3 +401,65 @@ def test_a_2025_track_is_offered_only_2025_contacts(client, staff):
     offered = {pk.value for pk, _label in choices}
     contacts_2025 = Contact.objects.filter(conference__year=2025)
     assert offered == set(contacts_2025.values_list("pk", flat=True))
+
+
+def set_password_page(client, user):
+    """Follow an invitation's link as its e-mail gives it (Django then moves the token
+    into the session and redirects to the page itself)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return client.get(reverse("password_reset_confirm", args=[uid, token]), follow=True)
+
+
+def header(html: str) -> str:
+    return html.split('id="site-name"', 1)[1].split("</div>", 1)[0]
+
+
+def test_set_password_page_carries_the_site_header_and_states_the_password_rules(client):
+    invited = User.objects.create_user("li@example.org", "li@example.org")
+    invited.set_unusable_password()
+    invited.save()
+
+    page = set_password_page(client, invited)
+
+    html = page.content.decode()
+    assert page.status_code == 200 and page.context["validlink"]
+    assert "CSML 会议日程管理" in header(html)
+    rules = html.split('class="help password-rules"', 1)[1].split("</div>", 1)[0]
+    assert "你的密码不能全都是数字。" in rules and "你的密码不能是一个常见密码。" in rules
+    assert "8" in rules  # MinimumLengthValidator's default length
+
+
+def test_set_password_refuses_a_numeric_password_under_the_rules(client):
+    invited = User.objects.create_user("li@example.org", "li@example.org")
+    invited.set_unusable_password()
+    invited.save()
+    page = set_password_page(client, invited)
+
+    answer = client.post(
+        page.redirect_chain[-1][0], {"new_password1": "20250809", "new_password2": "20250809"}
+    )
+
+    assert answer.status_code == 200
+    assert "密码只包含数字。" in answer.content.decode()
+    invited.refresh_from_db()
+    assert not invited.has_usable_password()
+
+
+@pytest.mark.parametrize("url_name", ["admin:login", "track:login"])
+def test_lock_out_page_carries_the_site_header(client, url_name):
+    User.objects.create_user("wang", "wang@example.org", "pw-wang-12345")
+    url = reverse(url_name)
+    for _ in range(5):
+        client.post(url, {"username": "wang", "password": "wrong"})
+
+    page = client.post(url, {"username": "wang", "password": "pw-wang-12345"})
+
+    html = page.content.decode()
+    assert page.status_code in (403, 429)
+    assert "CSML 会议日程管理" in header(html)
+    assert "<h1>登录失败次数过多</h1>" in html
