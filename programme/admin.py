@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -283,18 +283,34 @@ class RoomAdmin(RefusedChangeAdmin, admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class SearchableSelector(FilteredSelectMultiple):
+    """The admin's searchable two-box selector outside a change form.
+
+    SelectFilter2.js puts the selector first in the select's parent element; a change
+    form wraps the select in a div (RelatedFieldWidgetWrapper), so the label stays before
+    it. Without that wrapper the label would end up after the selector."""
+
+    def __init__(self, verbose_name):
+        super().__init__(verbose_name, is_stacked=False)
+
+    def render(self, *args, **kwargs):
+        return format_html(
+            '<div class="related-widget-wrapper">{}</div>', super().render(*args, **kwargs)
+        )
+
+
 class InviteContactForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
     email = forms.EmailField(label=_("e-mail"))
     # The admin's searchable two-box selector: a year's sessions are about forty.
     tracks = YearMultipleChoiceField(
-        Track, required=False, label=_("tracks"), widget=FilteredSelectMultiple(_("tracks"), False)
+        Track, required=False, label=_("tracks"), widget=SearchableSelector(_("tracks"))
     )
     sessions = YearMultipleChoiceField(
         Session,
         required=False,
         label=_("sessions"),
-        widget=FilteredSelectMultiple(_("sessions"), False),
+        widget=SearchableSelector(_("sessions")),
     )
 
     def clean(self):
