@@ -463,3 +463,14 @@ def test_lock_out_page_carries_the_site_header(client, url_name):
     assert page.status_code in (403, 429)
     assert "CSML 会议日程管理" in header(html)
     assert "<h1>登录失败次数过多</h1>" in html
+
+
+def test_forgotten_password_pages_carry_the_site_header(client):
+    User.objects.create_user("wang", "wang@example.org", "pw-wang-12345")
+
+    form = client.get(reverse("admin_password_reset"))
+    done = client.post(reverse("admin_password_reset"), {"email": "wang@example.org"}, follow=True)
+
+    assert "CSML 会议日程管理" in header(form.content.decode())
+    assert "CSML 会议日程管理" in header(done.content.decode())
+    assert done.redirect_chain[-1][0] == reverse("password_reset_done")
