@@ -207,7 +207,8 @@ class ConferenceAdmin(RefusedChangeAdmin, admin.ModelAdmin):
             try:
                 copy = copy_year(conference=conference, first_day=form.cleaned_data["first_day"])
             except ValidationError as error:
-                form.add_error("first_day", error)
+                # Its messages, not its fields: the copy's fields are not on this form.
+                form.add_error("first_day", error.messages)
             else:
                 self.message_user(
                     request,

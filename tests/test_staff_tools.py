@@ -474,3 +474,12 @@ def test_forgotten_password_pages_carry_the_site_header(client):
     assert "CSML 会议日程管理" in header(form.content.decode())
     assert "CSML 会议日程管理" in header(done.content.decode())
     assert done.redirect_chain[-1][0] == reverse("password_reset_done")
+
+
+def test_invitation_page_offers_the_admins_searchable_selectors(client, staff):
+    html = client.get(reverse("admin:programme_track_invite")).content.decode()
+
+    assert html.count('class="selectfilter"') == 2  # tracks and sessions
+    assert reverse("admin:jsi18n") in html and "admin/js/SelectFilter2.js" in html
+    assert '<fieldset class="module aligned' in html
+    assert ">2025 · E1 AI 理论 (I)</option>" in html
