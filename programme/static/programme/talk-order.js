@@ -48,25 +48,29 @@
     event.preventDefault();
     const row = handle.closest("tr");
     const tbody = row.parentNode;
-    handle.setPointerCapture(event.pointerId);
+    const pointer = event.pointerId;
     row.classList.add("talk-dragging");
-
+    // Listened for on the document, not captured by the handle: moving the row in the
+    // document releases a pointer capture, and the rest of the drag would be lost.
     function move(e) {
+      if (e.pointerId !== pointer) return;
+      e.preventDefault();
       const target = rowUnder(e.clientX, e.clientY, tbody);
       if (!target || target === row) return;
       const box = target.getBoundingClientRect();
       tbody.insertBefore(row, e.clientY < box.top + box.height / 2 ? target : target.nextSibling);
     }
-    function end() {
-      handle.removeEventListener("pointermove", move);
-      handle.removeEventListener("pointerup", end);
-      handle.removeEventListener("pointercancel", end);
+    function end(e) {
+      if (e.pointerId !== pointer) return;
+      document.removeEventListener("pointermove", move);
+      document.removeEventListener("pointerup", end);
+      document.removeEventListener("pointercancel", end);
       row.classList.remove("talk-dragging");
       rewriteOrder(tbody);
     }
-    handle.addEventListener("pointermove", move);
-    handle.addEventListener("pointerup", end);
-    handle.addEventListener("pointercancel", end);
+    document.addEventListener("pointermove", move, { passive: false });
+    document.addEventListener("pointerup", end);
+    document.addEventListener("pointercancel", end);
   }
 
   function moveByKey(event, handle) {
