@@ -34,6 +34,7 @@ from programme.models import (
     Track,
 )
 from programme.refused_changes import RefusedChangeAdmin
+from programme.renumber_admin import RenumberTalksAdmin, TalkOrderMedia
 from programme.services import (
     copy_year,
     invite_contact,
@@ -407,13 +408,15 @@ class SessionChairInline(ConcurrentEditAdmin, admin.TabularInline):
 
 
 class TalkInline(ConcurrentEditAdmin, admin.TabularInline):
-    """Talks of a session in order; edit `order` to reorder, open a talk for its speakers."""
+    """Talks of a session in order: drag a row by its handle (or edit `order`) to reorder,
+    open a talk for its speakers."""
 
     model = Talk
     extra = 0
     fields = ("position", "code", "title", "online")
     show_change_link = True
     ordering = ("position",)
+    Media = TalkOrderMedia
 
 
 class SessionForm(ConcurrentEditForm):
@@ -429,7 +432,13 @@ class SessionForm(ConcurrentEditForm):
 
 
 @admin.register(Session)
-class SessionAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, SimpleHistoryAdmin):
+class SessionAdmin(
+    RenumberTalksAdmin,
+    RefusedChangeAdmin,
+    ConcurrentEditAdmin,
+    SpreadsheetMixin,
+    SimpleHistoryAdmin,
+):
     resource_classes = (SessionResource,)
     form = SessionForm
     filter_horizontal = ("editors",)
@@ -439,6 +448,7 @@ class SessionAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, Si
     list_select_related = ("room", "track", "conference")
     search_fields = ("code", "topic", "session_chairs__person__name")
     inlines = (SessionChairInline, TalkInline)
+    actions = ("renumber",)
 
     def get_queryset(self, request):
         chairs = SessionChair.objects.select_related("person").order_by("position")

@@ -936,3 +936,68 @@ def refuse_nul_in_text(app_models):
                 isinstance(v, ProhibitNullCharactersValidator) for v in field.validators
             ):
                 field.validators.append(ProhibitNullCharactersValidator())
+
+
+class CodeRedirectQuerySet(models.QuerySet):
+    def current_code(self, conference, kind: str, old_code: str) -> str | None:
+        """The code now carried by the session or talk (`kind`) of `conference` that was
+        once `old_code`, or None. One query; public pages ask only for a code they do
+        not know, so pages of current codes never pay for it."""
+        target = "session__code" if kind == CodeRedirect.Kind.SESSION else "talk__code"
+        found = self.filter(conference=conference, kind=kind, old_code=old_code)
+        return found.values_list(target, flat=True).first()
+
+
+class CodeRedirect(models.Model):
+    """An old code of a session or talk, kept so that links shared before the code
+    changed keep working (`/2025/talks/E1-2/` answers 301 to the talk's page under its
+    code of today).
+
+    Rows point at the object, not at its next code: a chain of renames (A → B → C) is
+    one hop from any old code, and a later rename needs no rewriting. A code taken again
+    by another object is simply found first (the lookup runs only for unknown codes);
+    if that object is renamed too, its row replaces the older one (the latest holder).
+
+    Recorded by database triggers on the code columns (migration 0011), not in Python:
+    codes change through the staff admin, /track/, spreadsheet and fixture imports and
+    the renumber action, and some of those write with QuerySet.update(); a trigger,
+    like the data-version triggers of migration 0002, cannot be forgotten by the next
+    entry point. Codes starting with "~" are the renumber action's placeholders
+    (programme/renumbering.py; a real code cannot contain "~") and are not recorded.
+    """
+
+    class Kind(models.TextChoices):
+        SESSION = "session", _("session")
+        TALK = "talk", _("talk")
+
+    conference = models.ForeignKey(
+        Conference, models.CASCADE, related_name="+", verbose_name=_("conference")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    old_code = models.CharField(_("old code"), max_length=20)
+    session = models.ForeignKey(
+        Session, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("session")
+    )
+    talk = models.ForeignKey(
+        Talk, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("talk")
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    objects = CodeRedirectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("old code")
+        verbose_name_plural = _("old codes")
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference", "kind", "old_code"), name="code_redirect_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="session", session__isnull=False, talk__isnull=True)
+                | Q(kind="talk", talk__isnull=False, session__isnull=True),
+                name="code_redirect_target_of_its_kind",
+            ),
+        )
+
+    def __str__(self):
+        return f"{self.conference.year} {self.old_code} → {self.session or self.talk}"

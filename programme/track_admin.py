@@ -22,6 +22,7 @@ from programme import permissions
 from programme.concurrency import ConcurrentEditAdmin, ConcurrentEditForm
 from programme.models import Person, Session, SessionChair, Talk, TalkSpeaker
 from programme.refused_changes import RefusedChangeAdmin
+from programme.renumber_admin import RenumberTalksAdmin, TalkOrderMedia
 from programme.year_choices import YearListFilter, scope_to_year
 
 
@@ -106,22 +107,25 @@ class ChairInline(ConcurrentEditAdmin, admin.TabularInline):
 
 
 class TalkOrderInline(ChairInline):
-    """The session's talks: change `order` to reorder, open a talk to edit it. A contact
-    adds talks but does not delete them: a withdrawn talk is taken out by staff, who
-    publish the change as a release."""
+    """The session's talks: drag a row by its handle (or change `order`) to reorder, open
+    a talk to edit it. A contact adds talks but does not delete them: a withdrawn talk is
+    taken out by staff, who publish the change as a release."""
 
     model = Talk
     fields = ("position", "code", "title", "online")
     autocomplete_fields = ()
     show_change_link = True
     exclude = ()
+    Media = TalkOrderMedia
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Session, site=track_site)
-class ContactSessionAdmin(ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmin):
+class ContactSessionAdmin(
+    RenumberTalksAdmin, ConcurrentEditAdmin, ContactModelAdmin, SimpleHistoryAdmin
+):
     form = SessionForm
     list_display = ("code", "topic", "date", "start", "end", "room", "track")
     list_select_related = ("room", "track", "conference")

@@ -8,6 +8,7 @@ from programme.book_store import book_for
 from programme.exporters.frab import frab_schedule, frab_xml
 from programme.exporters.ics import programme_calendar
 from programme.views.caching import YearPageMixin
+from programme.views.moved import moved_or_404
 from programme.year_memo import year_programme
 
 CODE_LIST = re.compile(r"^[A-Za-z0-9_,-]{0,2000}$")
@@ -23,11 +24,11 @@ class CalendarView(YearPageMixin, View):
         if kind == "session":
             session = programme.sessions_by_code.get(code)
             if session is None:
-                raise Http404(f"No session {code} in CSML {year}.")
+                return moved_or_404(self.conference, "session", code, "programme:session-ics")
             only, filename = [session.code, *(t.code for t in session.ordered_talks)], code
         elif kind == "talk":
             if code not in programme.talks_by_code:
-                raise Http404(f"No talk {code} in CSML {year}.")
+                return moved_or_404(self.conference, "talk", code, "programme:talk-ics")
             only, filename = [code], code
         elif "only" in request.GET:
             codes = request.GET["only"]

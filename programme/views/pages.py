@@ -10,6 +10,7 @@ from programme import queries
 from programme.models import CommitteeMembership, Conference
 from programme.names import pinyin_sort_key
 from programme.views.caching import CachedPageMixin, YearPageMixin
+from programme.views.moved import moved_or_404
 from programme.year_memo import year_programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -152,21 +153,22 @@ class ContactsView(YearPageMixin, TemplateView):
 class SessionDetailView(YearPageMixin, TemplateView):
     template_name = "programme/session_detail.html"
 
-    def get_context_data(self, **kwargs):
-        session = year_programme(self.conference).sessions_by_code.get(self.kwargs["code"])
+    def get(self, request, *args, code, **kwargs):
+        session = year_programme(self.conference).sessions_by_code.get(code)
         if session is None:
-            raise Http404(f"No session {self.kwargs['code']} in CSML {self.conference.year}.")
-        return super().get_context_data(session=session)
+            return moved_or_404(self.conference, "session", code, "programme:session-detail")
+        return self.render_to_response(self.get_context_data(session=session))
 
 
 class TalkDetailView(YearPageMixin, TemplateView):
     template_name = "programme/talk_detail.html"
 
-    def get_context_data(self, **kwargs):
-        talk = year_programme(self.conference).talks_by_code.get(self.kwargs["code"])
+    def get(self, request, *args, code, **kwargs):
+        talk = year_programme(self.conference).talks_by_code.get(code)
         if talk is None:
-            raise Http404(f"No talk {self.kwargs['code']} in CSML {self.conference.year}.")
-        return super().get_context_data(talk=talk, other_talks=queries.other_talks(talk))
+            return moved_or_404(self.conference, "talk", code, "programme:talk-detail")
+        context = self.get_context_data(talk=talk, other_talks=queries.other_talks(talk))
+        return self.render_to_response(context)
 
 
 class PersonDetailView(CachedPageMixin, TemplateView):
