@@ -144,3 +144,18 @@ def test_track_pages_work_on_a_phone(browser, site, accounts, django_db_blocker,
     assert width <= window
     assert count >= (session.talks.count() if model == "session" else 2)
     assert not unreachable, f"cut off at 375 px: {unreachable}"
+
+
+def test_track_lists_have_no_sideways_scroll_on_a_phone(browser, site, accounts):
+    page = signed_in_page(browser, site, "track", "wangmingze", 375)
+
+    too_wide = {}
+    for url in ("/track/", "/track/programme/session/", "/track/programme/talk/"):
+        page.goto(f"{site}{url}")
+        screenshot(page, "track-375-" + (url.strip("/").replace("/", "-")))
+        width, window = page.evaluate(DOCUMENT_WIDTH)
+        if width > window:
+            too_wide[url] = width
+    page.context.close()
+
+    assert not too_wide, f"wider than 375 px: {too_wide}"
