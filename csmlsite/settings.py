@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "import_export",
     "simple_history",
-    "axes",
+    "csmlsite.apps.AxesConfig",  # django-axes, named for staff
     "csp",
     "programme",
 ]

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -97,7 +98,12 @@ class TrackInline(admin.TabularInline):
 
 
 class ReleaseForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100, help_text=_("e.g. v2 - room changes"))
+    # A release's name, not a person's: "name" alone is translated as a person's (姓名).
+    name = forms.CharField(
+        label=pgettext_lazy("release", "name"),
+        max_length=100,
+        help_text=_("e.g. v2 - room changes"),
+    )
 
 
 class NextYearForm(forms.Form):
@@ -520,10 +526,14 @@ class TalkAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, Simpl
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
-    list_display = ("name", "conference", "created_at", "created_by")
+    list_display = ("release_name", "conference", "created_at", "created_by")
     list_filter = ("conference",)
     list_select_related = ("conference", "created_by")
-    readonly_fields = ("conference", "name", "created_at", "created_by")
+    fields = readonly_fields = ("conference", "release_name", "created_at", "created_by")
+
+    @admin.display(description=ReleaseForm.base_fields["name"].label, ordering="name")
+    def release_name(self, release):
+        return release.name
 
     def has_add_permission(self, request):
         return False  # releases are made from a conference's "Release" page
