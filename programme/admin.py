@@ -62,6 +62,14 @@ class SpreadsheetMixin(ImportExportMixin):
         else:
             super().add_data_read_fail_error_to_form(form, error)
 
+    def get_import_data_kwargs(self, request=None, **kwargs):
+        """The conflicting rows staff chose to apply in the preview (their row numbers,
+        ticked in the preview's table, submitted with the confirm form)."""
+        kwargs = super().get_import_data_kwargs(request=request, **kwargs)
+        if request is not None:
+            kwargs["apply_rows"] = request.POST.getlist("apply_row")
+        return kwargs
+
 
 class OrganisationInline(admin.TabularInline):
     model = Organisation

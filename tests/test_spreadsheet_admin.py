@@ -104,7 +104,11 @@ def test_bad_talk_code_is_refused_at_its_cell_on_the_import_page(staff_client):
     page = import_page(staff_client, "talks.csv", bad.encode("utf-8-sig"), CSV)
 
     text = text_of(page)
-    assert f"168 1 报告编号 {validate_code.message} 2025 E2/9 A1" in text
+    # Excel's row 169 (header row 1, 167 talks in rows 2-168); the message under the cell.
+    assert "有错误，未导入任何数据" in text
+    assert f"169 2025 E2/9 {validate_code.message} A1 9 新报告" in text
+    assert re.search(r'<td class="bad">\s*E2/9\s*<ul class="errorlist"><li>', page)
+    assert "None" not in text
     assert 'name="confirm"' not in page
     assert talks_state() == before
 
@@ -117,7 +121,7 @@ def test_file_over_the_size_limit_is_refused_before_reading(staff_client):
     page = import_page(staff_client, "talks.csv", data, CSV)
 
     assert len(data) > 10_000
-    assert "文件大小为 170.5 KB，一次最多可导入 9.8 KB。" in text_of(page)
+    assert "文件大小为 172.8 KB，一次最多可导入 9.8 KB。" in text_of(page)
     assert 'class="import-preview"' not in page
     assert talks_state() == before
 
@@ -158,5 +162,5 @@ def test_preview_lists_changed_rows_first_with_their_row_numbers(staff_client):
     page = import_page(staff_client, "talks.csv", edited.getvalue().encode(), CSV)
 
     kinds = preview_kinds(page)
-    assert kinds[0] == ("update", "167")
-    assert kinds[1:] == [("skip", str(number)) for number in range(1, 167)]
+    assert kinds[0] == ("update", "168")  # Excel's row: header 1, talks 2-168
+    assert kinds[1:] == [("skip", str(number)) for number in range(2, 168)]
