@@ -70,6 +70,16 @@ class SpreadsheetMixin(ImportExportMixin):
             kwargs["apply_rows"] = request.POST.getlist("apply_row")
         return kwargs
 
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        kept = ", ".join(str(row.number) for row in result.conflicts())
+        if kept:
+            messages.warning(
+                request,
+                _("Not applied, as changed by someone else since the export: rows %(rows)s.")
+                % {"rows": kept},
+            )
+
 
 class OrganisationInline(admin.TabularInline):
     model = Organisation

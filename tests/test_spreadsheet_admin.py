@@ -188,6 +188,7 @@ def confirm(client, page: str, apply_rows=()):
         reverse("admin:programme_talk_process_import"), {**data, "apply_row": list(apply_rows)}
     )
     assert response.status_code == 302
+    return client.get(response["Location"]).content.decode()  # with its messages
 
 
 def title(code):
@@ -239,10 +240,11 @@ def test_stale_file_preview_shows_one_change_and_one_conflict_with_both_values(
 def test_confirming_a_stale_file_applies_only_the_rows_not_changed_since(staff_client, stale_file):
     page = import_page(staff_client, "talks.csv", stale_file, CSV)
 
-    confirm(staff_client, page)
+    done = confirm(staff_client, page)
 
     assert title("A1-1") == "文件里的新标题"
     assert title("A1-2") == "数据库里的新标题"
+    assert f"未应用（导出后已被他人修改）：第 {a1_rows()[1]} 行。" in done
 
 
 def test_a_conflict_ticked_in_the_preview_is_applied(staff_client, stale_file):
