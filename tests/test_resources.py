@@ -540,3 +540,28 @@ def test_a_person_the_models_refuse_is_reported_in_the_people_cell(
     assert [list(errors) for _, errors in invalid(result)] == [[column]]
     assert not [row for row in result.rows if row.errors]
     assert database_state() == before
+
+
+def test_deleting_a_row_changed_since_the_export_waits_for_staff_to_choose_it():
+    dataset = edit(export(TalkResource), "报告编号", "A1-2", "删除", "是")
+    row = dataset["报告编号"].index("A1-2") + 2  # Excel's row
+    talk = Talk.objects.get(conference__year=2025, code="A1-2")
+    talk.title = "导出后改的标题"
+    talk.save()
+
+    kept = TalkResource().import_data(dataset, dry_run=False)
+    chosen = TalkResource().import_data(dataset, dry_run=False, apply_rows=[str(row)])
+
+    assert totals(kept) == {"skip": 167}
+    assert [r.conflict for r in kept.conflicts()] == [[("删除", "是", "")]]
+    assert totals(chosen) == {"delete": 1, "skip": 166}
+    assert not Talk.objects.filter(conference__year=2025, code="A1-2").exists()
+
+
+@pytest.mark.parametrize("resource_class", list(QUERYSETS), ids=lambda r: r.__name__)
+def test_exported_version_changes_with_the_row_and_only_then(resource_class):
+    dataset = export(resource_class)
+    again = export(resource_class)
+
+    assert dataset["导出时版本"] == again["导出时版本"]
+    assert len(set(dataset["导出时版本"])) == len(dataset)
