@@ -48,8 +48,9 @@ from programme.year_choices import YearListFilter, YearMultipleChoiceField, scop
 
 class SpreadsheetMixin(ImportExportMixin):
     """Export a year (the changelist's filter), edit it in Excel/WPS, import it back: the
-    preview shows what is created, changed and deleted, then the unchanged rows; a bad
-    row applies nothing; a file over the limits (programme/spreadsheets/limits.py) is
+    preview shows what is created, deleted and changed, then the rows changed by someone
+    else since the export (applied only if ticked), then the unchanged rows, folded; a
+    bad row applies nothing; a file over the limits (programme/spreadsheets/limits.py) is
     refused on the form before it is read."""
 
     formats = import_formats = export_formats = SPREADSHEET_FORMATS

@@ -220,7 +220,7 @@ def test_delete_column_deletes_that_row_only():
 
 def test_new_row_is_created_with_a_stable_guid():
     dataset = export(TalkResource)
-    dataset.append(["2025", "A1-9", "A1", "9", "新报告", "张三（北京大学）", "否", "", "", "", "", ""])
+    dataset.append(["2025", "A1-9", "A1", "9", "新报告", "张三（北京大学）", "否", *[""] * 5])
 
     result = TalkResource().import_data(dataset, dry_run=False)
 
@@ -404,7 +404,7 @@ def test_split_people_keeps_brackets_inside_affiliations():
 
 def test_talk_code_outside_the_url_pattern_is_refused_at_its_cell():
     dataset = export(TalkResource)
-    dataset.append(["2025", "E2/9", "A1", "9", "新报告", "张三（北京大学）", "否", "", "", "", "", ""])
+    dataset.append(["2025", "E2/9", "A1", "9", "新报告", "张三（北京大学）", "否", *[""] * 5])
     before = database_state()
 
     result = TalkResource().import_data(dataset, dry_run=False)
