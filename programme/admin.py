@@ -58,8 +58,9 @@ from programme.year_choices import YearListFilter, YearMultipleChoiceField, scop
 
 class SpreadsheetMixin(ImportExportMixin):
     """Export a year (the changelist's filter), edit it in Excel/WPS, import it back: the
-    preview shows what is created, changed and deleted, then the unchanged rows; a bad
-    row applies nothing; a file over the limits (programme/spreadsheets/limits.py) is
+    preview shows what is created, deleted and changed, then the rows changed by someone
+    else since the export (applied only if ticked), then the unchanged rows, folded; a
+    bad row applies nothing; a file over the limits (programme/spreadsheets/limits.py) is
     refused on the form before it is read."""
 
     formats = import_formats = export_formats = SPREADSHEET_FORMATS
@@ -71,6 +72,24 @@ class SpreadsheetMixin(ImportExportMixin):
             form.add_error("import_file", str(error))
         else:
             super().add_data_read_fail_error_to_form(form, error)
+
+    def get_import_data_kwargs(self, request=None, **kwargs):
+        """The conflicting rows staff chose to apply in the preview (their row numbers,
+        ticked in the preview's table, submitted with the confirm form)."""
+        kwargs = super().get_import_data_kwargs(request=request, **kwargs)
+        if request is not None:
+            kwargs["apply_rows"] = request.POST.getlist("apply_row")
+        return kwargs
+
+    def add_success_message(self, result, request):
+        super().add_success_message(result, request)
+        kept = ", ".join(str(row.number) for row in result.conflicts())
+        if kept:
+            messages.warning(
+                request,
+                _("Not applied, as changed by someone else since the export: rows %(rows)s.")
+                % {"rows": kept},
+            )
 
 
 class OrganisationInline(admin.TabularInline):

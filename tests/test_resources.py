@@ -220,7 +220,7 @@ def test_delete_column_deletes_that_row_only():
 
 def test_new_row_is_created_with_a_stable_guid():
     dataset = export(TalkResource)
-    dataset.append(["2025", "A1-9", "A1", "9", "新报告", "张三（北京大学）", "否", "", "", "", ""])
+    dataset.append(["2025", "A1-9", "A1", "9", "新报告", "张三（北京大学）", "否", *[""] * 5])
 
     result = TalkResource().import_data(dataset, dry_run=False)
 
@@ -251,7 +251,7 @@ BAD_SESSION_ROWS = [
 def test_bad_session_row_is_reported_and_nothing_applied(column, value, reported):
     dataset = edit(export(SessionResource), "分会编号", "A1", "专题", "改过的专题")
     dataset = edit(dataset, "分会编号", "A2", column, value)
-    row_number = dataset["分会编号"].index("A2") + 1
+    row_number = dataset["分会编号"].index("A2") + 2  # Excel's row: the header is row 1
     before = database_state()
 
     result = SessionResource().import_data(dataset, dry_run=False)
@@ -280,7 +280,7 @@ def test_bad_talk_row_is_reported_and_nothing_applied(column, value, reported):
     dataset = edit(export(TalkResource), "报告编号", "A1-1", "题目", "改过的题目")
     dataset = edit(dataset, "报告编号", "A1-2", "开始", "14:00")
     dataset = edit(dataset, "报告编号", "A1-2", column, value)
-    row_number = dataset["报告编号"].index("A1-2") + 1
+    row_number = dataset["报告编号"].index("A1-2") + 2  # Excel's row
     before = database_state()
 
     result = TalkResource().import_data(dataset, dry_run=False)
@@ -293,8 +293,8 @@ def test_bad_talk_row_is_reported_and_nothing_applied(column, value, reported):
 
 def test_duplicate_code_in_file_is_reported_at_the_second_row():
     dataset = export(TalkResource)
-    first = dataset["报告编号"].index("A1-1") + 1
-    second = dataset["报告编号"].index("A1-2") + 1
+    first = dataset["报告编号"].index("A1-1") + 2  # Excel's rows: the header is row 1
+    second = dataset["报告编号"].index("A1-2") + 2
     dataset = edit(dataset, "报告编号", "A1-2", "报告编号", "A1-1")
     before = database_state()
 
@@ -331,6 +331,7 @@ def test_xlsx_export_reads_well_for_a_person():
         "结束",
         "摘要",
         "删除",
+        "导出时版本",
     )
     assert len(rows) == 1 + 167
     a1_1 = next(row for row in rows if row[1] == "A1-1")
@@ -372,10 +373,12 @@ def test_xlsx_session_export_shows_dates_and_times_as_text():
 
 def test_csv_export_opens_in_excel_as_chinese():
     text = SpreadsheetCSV().export_data(export(ContactResource))
+    version = ContactResource().version_of(Contact.objects.get(conference__year=2025, name="吴磊"))
 
+    assert version.startswith("v")  # text, never a number, in Excel
     assert text.splitlines()[:2] == [
-        "\ufeff年份,姓名,邮箱,电话,职责,顺序,删除",
-        "2025,吴磊,leiwu@math.pku.edu.cn,,会务组,0,",
+        "\ufeff年份,姓名,邮箱,电话,职责,顺序,删除,导出时版本",
+        f"2025,吴磊,leiwu@math.pku.edu.cn,,会务组,0,,{version}",
     ]
 
 
@@ -401,13 +404,13 @@ def test_split_people_keeps_brackets_inside_affiliations():
 
 def test_talk_code_outside_the_url_pattern_is_refused_at_its_cell():
     dataset = export(TalkResource)
-    dataset.append(["2025", "E2/9", "A1", "9", "新报告", "张三（北京大学）", "否", "", "", "", ""])
+    dataset.append(["2025", "E2/9", "A1", "9", "新报告", "张三（北京大学）", "否", *[""] * 5])
     before = database_state()
 
     result = TalkResource().import_data(dataset, dry_run=False)
 
     assert invalid(result) == [
-        (len(dataset), {"报告编号": [str(validate_code.message)]}),
+        (len(dataset) + 1, {"报告编号": [str(validate_code.message)]}),
     ]
     assert database_state() == before
 
@@ -537,3 +540,28 @@ def test_a_person_the_models_refuse_is_reported_in_the_people_cell(
     assert [list(errors) for _, errors in invalid(result)] == [[column]]
     assert not [row for row in result.rows if row.errors]
     assert database_state() == before
+
+
+def test_deleting_a_row_changed_since_the_export_waits_for_staff_to_choose_it():
+    dataset = edit(export(TalkResource), "报告编号", "A1-2", "删除", "是")
+    row = dataset["报告编号"].index("A1-2") + 2  # Excel's row
+    talk = Talk.objects.get(conference__year=2025, code="A1-2")
+    talk.title = "导出后改的标题"
+    talk.save()
+
+    kept = TalkResource().import_data(dataset, dry_run=False)
+    chosen = TalkResource().import_data(dataset, dry_run=False, apply_rows=[str(row)])
+
+    assert totals(kept) == {"skip": 167}
+    assert [r.conflict for r in kept.conflicts()] == [[("删除", "是", "")]]
+    assert totals(chosen) == {"delete": 1, "skip": 166}
+    assert not Talk.objects.filter(conference__year=2025, code="A1-2").exists()
+
+
+@pytest.mark.parametrize("resource_class", list(QUERYSETS), ids=lambda r: r.__name__)
+def test_exported_version_changes_with_the_row_and_only_then(resource_class):
+    dataset = export(resource_class)
+    again = export(resource_class)
+
+    assert dataset["导出时版本"] == again["导出时版本"]
+    assert len(set(dataset["导出时版本"])) == len(dataset)

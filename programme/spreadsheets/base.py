@@ -16,7 +16,21 @@ What it changes in import-export's workflow, and why:
   whole row) under the last of its fields' columns, e.g. "ends after it starts" under
   结束. Cells that already failed are left out, so nothing is reported twice.
 - `skip_row` calls a row unchanged when every column reads the same before and after.
+
+Stale files. Every export carries, per row, the version of the record it was exported
+from (column 导出时版本): a digest of what the row's columns read, so it changes
+whenever anything a person sees in that row changes (a talk's speakers included, which
+the talk's own history does not record) and on nothing else. On import, a row whose
+record's version is no longer the file's is a *conflict* when the file would change it:
+it is not applied (it reads as skipped, with `conflict` on its row result: the cells
+the file and the database disagree on) unless staff chose it in the preview (its row
+number in `apply_rows`). A file without the column, or a row with the cell empty (made
+by hand), imports as before. Whatever is typed in the column changes nothing else.
+
+Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2.
 """
+
+import hashlib
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import CheckConstraint, Model, UniqueConstraint
@@ -27,8 +41,10 @@ from programme.models import Conference
 from programme.spreadsheets.cells import TextWidget, YesNoWidget, cell_text
 from programme.spreadsheets.directory import YEAR, Directory, YearError
 from programme.spreadsheets.people import PeopleField
+from programme.spreadsheets.results import SpreadsheetResult, sheet_row
 
 DELETE = "删除"
+VERSION = "导出时版本"
 
 
 def field(attribute, column, widget=None, **kwargs):
@@ -68,6 +84,7 @@ class NaturalKeyResource(resources.ModelResource):
     natural_key: tuple[str, ...] = ()
     filled_on_save: tuple[str, ...] = ()
     delete = fields.Field(column_name=DELETE, widget=TextWidget())
+    version = fields.Field(column_name=VERSION, readonly=True)
 
     class Meta:
         skip_unchanged = True
@@ -78,6 +95,47 @@ class NaturalKeyResource(resources.ModelResource):
     def with_related(self, queryset):
         return queryset
 
+    @classmethod
+    def get_result_class(cls):
+        return SpreadsheetResult
+
+    def get_import_fields(self):
+        """The columns a row sets: not the version, which is read only to find conflicts."""
+        return [f for f in super().get_import_fields() if f.column_name != VERSION]
+
+    # The version of a record, exported with each row ----------------------------------
+
+    def version_of(self, instance) -> str:
+        """A digest of what the row's columns read; "v" in front so that no program
+        takes it for a number."""
+        values = "\x1f".join(str(self.export_field(f, instance)) for f in self.get_import_fields())
+        return "v" + hashlib.sha256(values.encode()).hexdigest()[:12]
+
+    def dehydrate_version(self, instance):
+        return self.version_of(instance)
+
+    def changed_since_export(self, row, current) -> bool:
+        exported = cell_text(row.get(VERSION))
+        return bool(exported) and current.pk is not None and exported != self.version_of(current)
+
+    def note_conflict(self, row, current, differing) -> bool:
+        """Whether the row is a conflict staff did not choose; if so keep `differing`
+        (the cells that differ: column, the file's value, the current value)."""
+        if self.row_number in self.apply_rows or not self.changed_since_export(row, current):
+            return False
+        self.conflicts[self.row_number] = differing
+        return True
+
+    def differing(self, row, instance, current) -> list[tuple[str, str, str]]:
+        cells = []
+        for import_field in self.get_import_fields():
+            if import_field.column_name in row:
+                mine = self.export_field(import_field, instance)
+                theirs = self.export_field(import_field, current)
+                if mine != theirs:
+                    cells.append((import_field.column_name, mine, theirs))
+        return cells
+
     def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
         """Roll back on a bad row too: one bad row means nothing is applied."""
         return super().import_data(
@@ -86,13 +144,15 @@ class NaturalKeyResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
+        self.apply_rows = {int(number) for number in kwargs.get("apply_rows") or ()}
+        self.conflicts = {}
         self.directory = Directory()
         self.existing = {}
         self.duplicate_of = {}
         first_row = {}
         if not all(column in (dataset.headers or ()) for column in self.natural_key):
             return
-        for number, row in enumerate(dataset.dict, 1):
+        for number, row in enumerate(dataset.dict, 2):
             key = tuple(cell_text(row[column]) for column in self.natural_key)
             if all(key):
                 self.duplicate_of[number] = first_row.setdefault(key, number)
@@ -135,8 +195,15 @@ class NaturalKeyResource(resources.ModelResource):
     def key_of(values) -> tuple:
         return tuple(value.pk if isinstance(value, Model) else value for value in values)
 
+    def import_row(self, row, instance_loader, **kwargs):
+        self.row_number = sheet_row(kwargs.get("row_number"))
+        return super().import_row(row, instance_loader, **kwargs)
+
     def for_delete(self, row, instance):
-        return cell_text(row.get(DELETE)).lower() in YesNoWidget.TRUE_VALUES
+        """Deleting a record changed since the export is a conflict: not deleted
+        (the row then reads as unchanged or as the file's changes, also not applied)."""
+        wanted = cell_text(row.get(DELETE)).lower() in YesNoWidget.TRUE_VALUES
+        return wanted and not self.note_conflict(row, instance, [(DELETE, row[DELETE], "")])
 
     # Checking the row -----------------------------------------------------------------
 
@@ -158,7 +225,7 @@ class NaturalKeyResource(resources.ModelResource):
             except ValueError as error:
                 errors[import_field.column_name] = [str(error)]
                 self.unset.add(import_field.attribute)
-        number = kwargs.get("row_number")
+        number = self.row_number
         first = self.duplicate_of.get(number, number)
         if first != number:
             errors.setdefault(self.natural_key[-1], []).append(
@@ -202,14 +269,14 @@ class NaturalKeyResource(resources.ModelResource):
         return columns[max(named, key=order.index)] if named else NON_FIELD_ERRORS
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        """Unchanged when every column reads the same before and after the row."""
+        """Unchanged when every column reads the same before and after the row; not
+        applied when its record changed since the export and staff did not choose it."""
         if import_validation_errors or original is None or original.pk is None:
             return False
-        return all(
-            self.export_field(import_field, instance) == self.export_field(import_field, original)
-            for import_field in self.get_import_fields()
-            if import_field.column_name in row
-        )
+        if self.row_number in self.conflicts:
+            return True  # a deletion refused by for_delete
+        differing = self.differing(row, instance, original)
+        return not differing or self.note_conflict(row, original, differing)
 
     # Saving the row ---------------------------------------------------------------------
 
@@ -220,7 +287,9 @@ class NaturalKeyResource(resources.ModelResource):
                 people.save_people(instance, self.directory)
 
     def after_import_row(self, row, row_result, **kwargs):
-        """Keep the row's number: the preview lists changed rows first (templates/admin/
-        import_export/spreadsheet_import.html) and says which row of the file each is."""
+        """Keep the row's number (the preview lists rows by kind, templates/admin/
+        import_export/spreadsheet_import.html, and says which row of the file each is)
+        and its conflict, if any."""
         super().after_import_row(row, row_result, **kwargs)
-        row_result.number = kwargs.get("row_number")
+        row_result.number = self.row_number
+        row_result.conflict = self.conflicts.get(self.row_number)

@@ -73,6 +73,7 @@ class SessionResource(NaturalKeyResource):
             "chairs",
             "meeting",
             "delete",
+            "version",
         )
 
     def with_related(self, queryset):
@@ -124,6 +125,7 @@ class TalkResource(NaturalKeyResource):
             "end",
             "abstract",
             "delete",
+            "version",
         )
 
     def with_related(self, queryset):
@@ -163,7 +165,16 @@ class CommitteeResource(NaturalKeyResource):
         model = CommitteeMembership
         name = "委员会（按年份 + 角色 + 人员）"
         import_id_fields = ("conference", "role", "person")
-        fields = ("conference", "role", "person", "title", "affiliation", "position", "delete")
+        fields = (
+            "conference",
+            "role",
+            "person",
+            "title",
+            "affiliation",
+            "position",
+            "delete",
+            "version",
+        )
 
     def with_related(self, queryset):
         return queryset.select_related("conference", "person")
@@ -195,7 +206,7 @@ class ContactResource(NaturalKeyResource):
         model = Contact
         name = "联系人（按年份 + 姓名）"
         import_id_fields = ("conference", "name")
-        fields = ("conference", "name", "email", "phone", "role", "position", "delete")
+        fields = ("conference", "name", "email", "phone", "role", "position", "delete", "version")
 
     def with_related(self, queryset):
         return queryset.select_related("conference")
@@ -222,7 +233,7 @@ class PersonResource(NaturalKeyResource):
         model = Person
         name = "人员（按标识）"
         import_id_fields = ("key",)
-        fields = ("key", "name", "name_en", "email", "homepage", "bio")
+        fields = ("key", "name", "name_en", "email", "homepage", "bio", "version")
 
     def for_delete(self, row, instance):
         return False
