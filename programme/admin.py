@@ -12,7 +12,6 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -116,13 +115,10 @@ class TrackInline(admin.TabularInline):
     fields = ("code", "name_zh", "name_en", "position")
 
 
-class ReleaseForm(forms.Form):
-    # A release's name, not a person's: "name" alone is translated as a person's (姓名).
-    name = forms.CharField(
-        label=pgettext_lazy("release", "name"),
-        max_length=100,
-        help_text=_("e.g. v2 - room changes"),
-    )
+class ReleaseForm(forms.ModelForm):
+    class Meta:
+        model = Release
+        fields = ("name",)
 
 
 class NextYearForm(forms.Form):
@@ -545,14 +541,10 @@ class TalkAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, SpreadsheetMixin, Simpl
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
-    list_display = ("release_name", "conference", "created_at", "created_by")
+    list_display = ("name", "conference", "created_at", "created_by")
     list_filter = ("conference",)
     list_select_related = ("conference", "created_by")
-    fields = readonly_fields = ("conference", "release_name", "created_at", "created_by")
-
-    @admin.display(description=ReleaseForm.base_fields["name"].label, ordering="name")
-    def release_name(self, release):
-        return release.name
+    fields = readonly_fields = ("conference", "name", "created_at", "created_by")
 
     def has_add_permission(self, request):
         return False  # releases are made from a conference's "Release" page

@@ -14,6 +14,7 @@ from django.core.validators import ProhibitNullCharactersValidator, RegexValidat
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
@@ -286,7 +287,7 @@ class Organisation(models.Model):
         Conference, models.CASCADE, related_name="organisations", verbose_name=_("conference")
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=200)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -475,7 +476,9 @@ class Room(models.Model):
         Conference, models.CASCADE, related_name="rooms", verbose_name=_("conference")
     )
     name = models.CharField(
-        _("name"), max_length=200, help_text=_("As printed, e.g. 友谊宫 5 号会议室")
+        pgettext_lazy("thing", "name"),
+        max_length=200,
+        help_text=_("As printed, e.g. 友谊宫 5 号会议室"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -872,7 +875,9 @@ class Release(models.Model):
     conference = models.ForeignKey(
         Conference, models.CASCADE, related_name="releases", verbose_name=_("conference")
     )
-    name = models.CharField(_("name"), max_length=100, help_text=_("e.g. v2 - room changes"))
+    name = models.CharField(
+        pgettext_lazy("release", "name"), max_length=100, help_text=_("e.g. v2 - room changes")
+    )
     created_at = models.DateTimeField(_("released at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from programme.models import Conference, Session
+from programme.models import Conference, Room, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,12 @@ def test_catalogue_has_no_fuzzy_or_untranslated_entries(path):
 
     assert not fuzzy, f"fuzzy in {path.name}: {fuzzy}"
     assert not untranslated, f"untranslated in {path.name}: {untranslated}"
+
+
+def test_a_room_has_a_name_not_a_persons_name(staff_client):
+    room = Room.objects.filter(conference__year=2025).first()
+
+    text = page_text(chinese(staff_client).get(f"/admin/programme/room/{room.pk}/change/"))
+
+    label = re.search(r'<label[^>]*for="id_name"[^>]*>([^<]*)<', text).group(1)
+    assert label.startswith("名称")
