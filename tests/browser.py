@@ -83,3 +83,23 @@ def site(django_db_setup, django_db_blocker):
             raise thread.error
         yield f"http://localhost:{thread.port}"
         thread.terminate()
+
+
+PASSWORD = "CSML-pass-2025"  # noqa: S105 (the browser tests' accounts, on the test database)
+
+
+def sign_in(page, site_url: str, area: str, username: str, password: str = PASSWORD):
+    """Sign `page` in at /admin/ or /track/ as a person would; it lands on that site's
+    home page."""
+    page.goto(f"{site_url}/{area}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+
+
+def signed_in_page(browser, site_url: str, area: str, username: str, width: int = 1280):
+    """A new browser session (its own cookies) signed in at /admin/ or /track/."""
+    page = new_page(browser, width)
+    sign_in(page, site_url, area, username)
+    return page

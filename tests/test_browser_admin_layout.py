@@ -23,11 +23,9 @@ from programme.models import (
     Talk,
     Track,
 )
-from tests.browser import new_page, screenshot
+from tests.browser import PASSWORD, screenshot, signed_in_page
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "CSML-pass-2025"  # noqa: S105 (a test account on the test database)
 
 # The page's width against the window's; the fields that are not wholly in the window.
 DOCUMENT_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
@@ -47,16 +45,6 @@ def accounts(django_db_blocker):
         yield {"admin": staff, "track": contact}
         staff.delete()
         contact.delete()
-
-
-def signed_in_page(browser, site_url, area, username, width):
-    page = new_page(browser, width)
-    page.goto(f"{site_url}/{area}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    return page
 
 
 def staff_pages(staff):

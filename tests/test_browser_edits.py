@@ -17,12 +17,11 @@ from django.contrib.auth.models import User
 
 from programme.importers import import_programme_files
 from programme.models import Session, Talk, Track
-from tests.browser import new_page, screenshot
+from tests.browser import PASSWORD, screenshot, signed_in_page
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "CSML-pass-2025"  # noqa: S105 (a test account on the test database)
 NEW_TITLE = "另一窗口改的新标题"
 
 
@@ -37,17 +36,6 @@ def accounts(django_db_blocker):
         contact.delete()
         staff.delete()
         import_programme_files([FIXTURES / "csml2025.yaml"])
-
-
-def signed_in_page(browser, site_url: str, area: str, username: str):
-    """A new browser session (its own cookies) signed in at /track/ or /admin/."""
-    page = new_page(browser, 1280)
-    page.goto(f"{site_url}/{area}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    return page
 
 
 def save(page):

@@ -14,11 +14,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from programme.models import Conference
-from tests.browser import new_page, screenshot
+from tests.browser import PASSWORD, new_page, screenshot, signed_in_page
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "CSML-pass-2025"  # noqa: S105 (a test account on the test database)
 
 
 @pytest.fixture
@@ -33,23 +31,13 @@ def accounts(django_db_blocker):
         User.objects.filter(pk__in=[staff.pk, invited.pk]).delete()
 
 
-def staff_page(browser, site):
-    page = new_page(browser, 1280)
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    return page
-
-
 def test_start_next_year_offers_the_same_weekday_and_keeps_every_sessions_weekday(
     browser, site, accounts, django_db_blocker
 ):
     with django_db_blocker.unblock():
         source = Conference.objects.get(year=2025)
         weekdays = {s.code: s.date.weekday() for s in source.sessions.all()}
-    page = staff_page(browser, site)
+    page = signed_in_page(browser, site, "admin", "root")
     page.goto(f"{site}/admin/programme/conference/")
 
     page.check(f"input[name=_selected_action][value='{source.pk}']")
@@ -72,7 +60,7 @@ def test_start_next_year_offers_the_same_weekday_and_keeps_every_sessions_weekda
 
 
 def test_invitation_form_is_drawn_like_the_admin_with_searchable_selectors(browser, site, accounts):
-    page = staff_page(browser, site)
+    page = signed_in_page(browser, site, "admin", "root")
     page.goto(f"{site}/admin/programme/track/invite/")
 
     page.locator("#id_sessions_input").press_sequentially("2025 · E1")

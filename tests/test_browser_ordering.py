@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 from programme.importers import import_programme_files
 from programme.models import CodeRedirect, Session, Talk
-from tests.browser import new_page, screenshot
+from tests.browser import PASSWORD, screenshot, sign_in, signed_in_page
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ LATE_TITLE = "迟到的报告：临时编号 E3-X"
 @pytest.fixture
 def contact(django_db_blocker):
     with django_db_blocker.unblock():
-        user = User.objects.create_user("wangmingze", "mingzewang@example.org", "CSML-pass-2025")
+        user = User.objects.create_user("wangmingze", "mingzewang@example.org", PASSWORD)
         session = Session.objects.get(conference__year=2025, code="E3")
         session.track.editors.add(user)
         # A talk added late under a provisional code, whose link was already shared.
@@ -69,11 +69,7 @@ def test_drag_a_talk_to_the_top_renumber_and_the_old_link_redirects(browser, sit
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{site}/track/")
-    page.fill("#id_username", "wangmingze")
-    page.fill("#id_password", "CSML-pass-2025")
-    with page.expect_navigation():
-        page.click("input[type=submit]")
+    sign_in(page, site, "track", "wangmingze")
     page.goto(f"{site}/track/programme/session/{contact.pk}/change/")
 
     rows = page.locator("#talks-group tbody tr.has_original")
@@ -124,14 +120,9 @@ def test_staff_move_a_talk_with_the_keyboard_and_renumber(
     """The staff admin's session page has the same handles; the arrow keys move a row
     for those who do not drag."""
     with django_db_blocker.unblock():
-        User.objects.create_superuser("root", "root@example.org", "CSML-pass-2025")
+        User.objects.create_superuser("root", "root@example.org", PASSWORD)
     try:
-        page = new_page(browser, 1280)
-        page.goto(f"{site}/admin/login/")
-        page.fill("#id_username", "root")
-        page.fill("#id_password", "CSML-pass-2025")
-        with page.expect_navigation():
-            page.click("input[type=submit]")
+        page = signed_in_page(browser, site, "admin", "root")
         page.goto(f"{site}/admin/programme/session/{contact.pk}/change/")
         rows = page.locator("#talks-group tbody tr.has_original")
         handle = rows.nth(3).locator(".talk-drag-handle")

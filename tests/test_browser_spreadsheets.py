@@ -17,12 +17,10 @@ from django.contrib.auth.models import User
 
 from programme.importers import import_programme_files
 from programme.models import Conference, Talk, validate_code
-from tests.browser import new_page, screenshot
+from tests.browser import PASSWORD, screenshot, signed_in_page
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "CSML-pass-2025"  # noqa: S105 (a test account on the test database)
 
 
 @pytest.fixture
@@ -32,16 +30,6 @@ def staff(django_db_blocker):
         yield user
         user.delete()
         import_programme_files([FIXTURES / "csml2025.yaml"])
-
-
-def signed_in(browser, site):
-    page = new_page(browser, 1280)
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "root")
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("input[type=submit]")
-    return page
 
 
 def export_csv(page, site, year_pk) -> list[list[str]]:
@@ -77,7 +65,7 @@ def test_stale_file_shows_one_change_and_one_conflict_and_applies_only_the_chang
     with django_db_blocker.unblock():
         year = Conference.objects.get(year=2025)
         a1_2 = Talk.objects.get(conference=year, code="A1-2")
-    page = signed_in(browser, site)
+    page = signed_in_page(browser, site, "admin", "root")
     rows = export_csv(page, site, year.pk)
     retitle(rows, "A1-1", "文件里的新标题")
     a1_2_row = [r[1] for r in rows].index("A1-2") + 1
@@ -118,7 +106,7 @@ def test_bad_row_shows_its_message_beside_its_cell_with_excels_row_number(
 ):
     with django_db_blocker.unblock():
         year = Conference.objects.get(year=2025)
-    page = signed_in(browser, site)
+    page = signed_in_page(browser, site, "admin", "root")
     rows = export_csv(page, site, year.pk)
     header = rows[0]
     rows[5][header.index("报告编号")] = "E2/9"  # Excel's row 6

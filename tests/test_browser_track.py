@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from programme.importers import import_programme_files
 from programme.models import Session
-from tests.browser import new_page, screenshot
+from tests.browser import PASSWORD, new_page, screenshot, sign_in
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def contact(django_db_blocker):
     with django_db_blocker.unblock():
-        user = User.objects.create_user("wangmingze", "mingzewang@example.org", "CSML-pass-2025")
+        user = User.objects.create_user("wangmingze", "mingzewang@example.org", PASSWORD)
         Session.objects.get(conference__year=2025, code="E3").track.editors.add(user)
         yield user
         user.delete()
@@ -34,11 +34,7 @@ def test_contact_reorders_talks_and_edits_abstract_in_browser(
         first, second = list(session.talks.order_by("position"))[:2]
     page = new_page(browser, 1280)
 
-    page.goto(f"{site}/track/")
-    page.fill("#id_username", "wangmingze")
-    page.fill("#id_password", "CSML-pass-2025")
-    with page.expect_navigation():
-        page.click("input[type=submit]")
+    sign_in(page, site, "track", "wangmingze")
     screenshot(page, "track-index")
     # Signed in, he lands on his own sessions, E1-E8 of the student track.
     listed = page.locator(".my-sessions th[scope=row]").all_inner_texts()
