@@ -320,7 +320,7 @@ def measure_page(client, url: str, *, cold: int, warm: int) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from programme import year_memo
+    from programme.caching import programmes as year_memo
 
     if _counters is None:
         _counters = Counters()

@@ -55,8 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: answers repeated public page requests from the cache (programme/middleware.py).
-    "programme.middleware.PageCache",
+    # First: answers repeated public page requests from the store (programme/caching/).
+    "programme.caching.pages.PageCache",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -149,11 +149,12 @@ STORAGES = {
 
 
 def cache_settings(url: str) -> dict:
-    """CACHE_URL: locmem:// (default, one process), redis://host:6379/0 (several app
-    servers share one cache), dummy:// (no caching)."""
+    """CACHE_URL: locmem:// (default, one process, at most PAGE_STORE_MAX_BYTES),
+    redis://host:6379/0 (several app servers share one cache; bound it with Redis's
+    maxmemory, README), dummy:// (no caching). programme/caching/ describes what is kept."""
     scheme = url.split("://", 1)[0]
     backends = {
-        "locmem": "django.core.cache.backends.locmem.LocMemCache",
+        "locmem": "programme.caching.store.BoundedLocMemCache",
         "redis": "django.core.cache.backends.redis.RedisCache",
         "rediss": "django.core.cache.backends.redis.RedisCache",
         "dummy": "django.core.cache.backends.dummy.DummyCache",
@@ -165,7 +166,10 @@ def cache_settings(url: str) -> dict:
         cache["LOCATION"] = url
     else:
         cache["LOCATION"] = "csml"
-        cache["OPTIONS"] = {"MAX_ENTRIES": 5000}
+        cache["OPTIONS"] = {
+            "MAX_ENTRIES": 10_000,
+            "MAX_BYTES": int(os.environ.get("PAGE_STORE_MAX_BYTES", str(64 * 1024 * 1024))),
+        }
     return cache
 
 

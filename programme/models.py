@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
-from programme.links import url_for
+from programme.caching.urls import url_for
 from programme.text import (
     CLOSING_BRACKETS,
     OPENING_BRACKETS,
@@ -847,19 +847,37 @@ class TalkSpeaker(Appearance):
 
 
 class DataVersion(models.Model):
-    """One row counting changes to programme data, for page caches and ETags.
+    """Counts changes to programme data: one row per year and one overall row
+    (`conference` empty), what page caches, ETags and the programme book are keyed on
+    (programme/caching/).
 
-    Database triggers (migration 0002) bump it on every INSERT, UPDATE or DELETE of a
-    programme table, whoever writes: the admin, an import, a track contact, raw SQL.
+    Database triggers (migration 0012) bump them on every INSERT, UPDATE, DELETE or
+    TRUNCATE of a programme table, whoever writes: the admin, an import, a track contact,
+    raw SQL. A change takes the next number of the overall row and gives it to each year
+    it touches, so a year's number never repeats, not even for a year deleted and
+    imported again, and an edit to one year leaves the other years' numbers alone.
     """
 
+    conference = models.ForeignKey(
+        Conference,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("conference"),
+        help_text=_("Empty for the overall version of pages that span years."),
+    )
     version = models.BigIntegerField(_("version"), default=0)
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("data version")
         verbose_name_plural = _("data versions")
-        constraints = (models.CheckConstraint(condition=Q(pk=1), name="data_version_single_row"),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=("conference",), nulls_distinct=False, name="data_version_one_per_year"
+            ),
+        )
 
     def __str__(self):
         return f"v{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

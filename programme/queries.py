@@ -28,11 +28,10 @@ from django.db.models import (
     Value,
 )
 
-from programme.links import url_for
+from programme.caching.urls import url_for
 from programme.models import (
     CommitteeMembership,
     Conference,
-    DataVersion,
     ItemHost,
     Person,
     ProgrammeItem,
@@ -41,43 +40,6 @@ from programme.models import (
     Talk,
     TalkSpeaker,
 )
-
-# ---------------------------------------------------------------------------
-# Data version: what page caches and ETags are keyed on.
-
-
-@dataclass(frozen=True)
-class DataState:
-    version: int
-    changed_at: dt.datetime
-
-
-# Raw SQL on purpose: these run on every public request, cached or not, and composing
-# them through the ORM costs more than running them.
-STATE_SQL = "SELECT version, changed_at FROM programme_dataversion WHERE id = 1"
-CONFERENCE_WITH_STATE_SQL = (
-    "SELECT c.*, v.version AS data_version, v.changed_at AS data_changed_at "
-    "FROM programme_conference c CROSS JOIN programme_dataversion v "
-    "WHERE v.id = 1 AND c.year = %s AND (c.published OR %s)"
-)
-
-
-def data_state() -> DataState:
-    with connection.cursor() as cursor:
-        cursor.execute(STATE_SQL)
-        row = cursor.fetchone()
-    if row is None:  # a flushed test database: the row comes back on first use
-        version = DataVersion.objects.get_or_create(pk=1)[0]
-        return DataState(version.version, version.changed_at)
-    return DataState(*row)
-
-
-def conference_with_state(year: int, *, drafts: bool = False) -> Conference | None:
-    """The published conference of `year` (or a draft too, for staff previews) with
-    `data_version` and `data_changed_at`, in one query; None if there is none."""
-    found = list(Conference.objects.raw(CONFERENCE_WITH_STATE_SQL, [year, drafts]))
-    return found[0] if found else None
-
 
 # ---------------------------------------------------------------------------
 # Appearances of people, for a whole page at once.

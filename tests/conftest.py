@@ -45,7 +45,7 @@ def empty_caches():
     other data."""
     from django.core.cache import cache
 
-    from programme import year_memo
+    from programme.caching import programmes as year_memo
 
     cache.clear()
     year_memo.forget_all()

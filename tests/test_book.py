@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from programme import book_store
+from programme.caching import books as book_store
 from programme.exporters.book import programme_book_pdf, tex_rich, tex_title
 from programme.models import Conference, Session, Talk
 from programme.rich_text import MATH_SEGMENT, title_html

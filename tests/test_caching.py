@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from programme import year_memo
+from programme.caching import programmes as year_memo
 from programme.models import Session, Talk
 from tests.factories import one_talk_year
 

@@ -8,9 +8,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from programme.caching.versions import conference_with_stamp
 from programme.exporters.ics import programme_calendar
 from programme.models import CodeRedirect, Session, Talk
-from programme.queries import conference_with_state, programme_for_conference
+from programme.queries import programme_for_conference
 from programme.renumbering import renumber_talks
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,7 @@ def test_frab_and_ics_keep_the_talk_guid_when_its_code_changes(client, e3):
     move_to_top(e3, "E3-3")
     renumber_talks(session=e3)
 
-    conference = conference_with_state(2025)
+    conference = conference_with_stamp(2025)
     calendar = programme_calendar(
         programme_for_conference(conference),
         absolute_url=lambda path: path,

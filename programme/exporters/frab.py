@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 from xml.etree import ElementTree as ET
 
+from programme.caching.urls import url_for
 from programme.exporters.ics import SHANGHAI, people_line
 from programme.identity import name_uuid
-from programme.links import url_for
 from programme.models import ProgrammeItem, Room, Talk
 from programme.queries import Programme
 from programme.text import xml_safe

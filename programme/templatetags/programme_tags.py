@@ -6,7 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from programme import names, rich_text, text
-from programme.links import url_for
+from programme.caching.urls import url_for
 
 register = template.Library()
 

@@ -4,12 +4,12 @@ import re
 from django.http import Http404, HttpResponse
 from django.views import View
 
-from programme.book_store import book_for
+from programme.caching.books import book_for
+from programme.caching.pages import YearMixin, YearPageMixin
+from programme.caching.programmes import year_programme
 from programme.exporters.frab import frab_schedule, frab_xml
 from programme.exporters.ics import programme_calendar
-from programme.views.caching import YearPageMixin
 from programme.views.moved import moved_or_404
-from programme.year_memo import year_programme
 
 CODE_LIST = re.compile(r"^[A-Za-z0-9_,-]{0,2000}$")
 
@@ -17,6 +17,8 @@ CODE_LIST = re.compile(r"^[A-Za-z0-9_,-]{0,2000}$")
 class CalendarView(YearPageMixin, View):
     """`schedule.ics` (optionally `?only=A1-1,B2` for a personal agenda), a session's and
     a talk's calendar file."""
+
+    cache_query_params = ("only",)
 
     def get(self, request, year, code=None, kind=None):
         programme = year_programme(self.conference)
@@ -38,7 +40,7 @@ class CalendarView(YearPageMixin, View):
         content = programme_calendar(
             programme,
             absolute_url=request.build_absolute_uri,
-            stamp=self.data.changed_at,
+            stamp=self.stamp.changed_at,
             only=only,
         )
         response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
@@ -54,7 +56,7 @@ class FrabView(YearPageMixin, View):
         programme = year_programme(self.conference)
         options = {
             "base_url": request.build_absolute_uri("/").rstrip("/"),
-            "version": export_version(self.conference, self.data),
+            "version": export_version(self.conference, self.stamp),
         }
         if fmt == "xml":
             return HttpResponse(frab_xml(programme, **options), content_type="application/xml")
@@ -62,19 +64,19 @@ class FrabView(YearPageMixin, View):
         return HttpResponse(document, content_type="application/json")
 
 
-def export_version(conference, data) -> str:
+def export_version(conference, stamp) -> str:
     """The name of the latest schedule release; before the first one, the data version."""
     latest = conference.releases.order_by("-created_at").values_list("name", flat=True)
-    return latest.first() or f"unreleased-{data.version}"
+    return latest.first() or f"unreleased-{stamp.version}"
 
 
-class ProgrammeBookView(YearPageMixin, View):
+class ProgrammeBookView(YearMixin, View):
     """`programme.pdf`: the programme book, printed once per data change for every app
-    process (programme.book_store), then served from the page cache."""
+    process (programme.caching.books). Never in the page store: it is large."""
 
     def get(self, request, year):
-        book = book_for(self.conference)
+        book = book_for(self.find_conference())
         response = HttpResponse(book.pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="csml{year}-programme.pdf"'
-        response.outdated = not book.current
+        response["Cache-Control"] = "no-store"
         return response

@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from programme import releases
+from programme.caching.pages import YearPageMixin
+from programme.caching.programmes import year_programme
 from programme.models import Conference
 from programme.text import xml_safe
-from programme.views.caching import YearPageMixin
-from programme.year_memo import year_programme
 
 
 def release_history(conference):

@@ -9,7 +9,7 @@ cost no extra query.
 
 from django.http import Http404, HttpResponsePermanentRedirect
 
-from programme.links import url_for
+from programme.caching.urls import url_for
 from programme.models import CodeRedirect
 
 

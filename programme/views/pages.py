@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from programme import queries
+from programme.caching.pages import CachedPageMixin, YearPageMixin
+from programme.caching.programmes import year_programme
 from programme.models import CommitteeMembership, Conference
 from programme.names import pinyin_sort_key
-from programme.views.caching import CachedPageMixin, YearPageMixin
 from programme.views.moved import moved_or_404
-from programme.year_memo import year_programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -1,13 +1,14 @@
 from django.views.generic import TemplateView
 
 from programme import queries
-from programme.views.caching import CachedPageMixin
+from programme.caching.pages import CachedPageMixin
 
 
 class SearchView(CachedPageMixin, TemplateView):
     """`/search/?q=`: every published year; results cached per query and data version."""
 
     template_name = "programme/search.html"
+    cache_query_params = ("q",)
 
     def get_context_data(self, **kwargs):
         # PostgreSQL text cannot hold NUL; it is never part of a real query.

@@ -32,7 +32,7 @@ class Book:
 def book_for(conference: Conference) -> Book:
     """The book of `conference` (from `queries.conference_with_state`) in the active
     language, as of its `data_version` unless that one is being printed elsewhere."""
-    version, language = conference.data_version, get_language()
+    version, language = conference.stamp.version, get_language()
     stored = _stored(conference, language)
     if stored is not None and stored.data_version >= version:
         return Book(bytes(stored.pdf), current=True)

@@ -2,13 +2,13 @@
 
 Why: every public page of a year (home, schedule, abstracts, speakers, a session, a talk,
 the calendar and frab exports) is built from the same four-query read of the year,
-`queries.programme_for_conference`. Any write bumps the data version (a database
-trigger), which retires every cached page at once; right after an edit during the
-conference, hundreds of different pages miss the page cache together. Keeping the read
-per version means the first of them pays ~30 ms for it and the others only render.
+`queries.programme_for_conference`. Any write to a year bumps its data version (a
+database trigger), which retires every stored page of the year at once; right after an
+edit during the conference, hundreds of different pages miss the page store together.
+Keeping the read per version means the first of them pays ~30 ms for it and the others only render.
 
 Correctness rests on the version: a request reads it with its conference before anything
-else (`queries.conference_with_state`), and a committed version number always stands for
+else (`versions.conference_with_stamp`), and a committed version number always stands for
 the same committed data, because the trigger increments it under a row lock in the
 writing transaction. So a kept programme is used only for the version it was read at.
 
@@ -27,9 +27,9 @@ _lock = Lock()
 
 
 def year_programme(conference: Conference) -> Programme:
-    """The programme of `conference` (from `queries.conference_with_state`, which sets
-    its `data_version`), read now or kept from an earlier request of the same version."""
-    version = conference.data_version
+    """The programme of `conference` (from `versions.conference_with_stamp`, which sets
+    its `stamp`), read now or kept from an earlier request of the same version."""
+    version = conference.stamp.version
     kept = _kept.get(conference.pk)
     if kept is not None and kept[0] == version:
         return kept[1]

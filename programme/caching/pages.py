@@ -1,0 +1,214 @@
+"""Public pages: the page store (a middleware) and the views' side of it (mixins).
+
+The design is described in programme/caching/__init__.py; this module is its request
+path. Django's own pieces are used where they fit: `get_conditional_response` answers
+If-None-Match (weak comparison, as RFC 9110 asks for GET), If-Modified-Since and the
+If-Match preconditions, and `patch_vary_headers` the Vary header. Kept here only what
+Django's cache middleware cannot do: it keys on the URL alone and validates nothing, while
+a stored page here is served only while the data version it was built from is current
+(one query), and answers from the store come before every other middleware.
+"""
+
+import gzip
+import hashlib
+import logging
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError
+from django.http import Http404, HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language
+
+from programme.caching import versions
+from programme.caching.deploy import deploy_id
+
+logger = logging.getLogger(__name__)
+
+STORE_SECONDS = 24 * 3600
+# Larger pages are served but not stored (the biggest, a year's abstracts as JSON, is
+# ~0.5 MB; the programme book is never a page, programme.caching.books).
+MAX_STORED_BYTES = 2 * 1024 * 1024
+
+
+class PageCache:
+    """The first middleware: answers a request for a stored page of the current data
+    version without resolving the URL, running other middleware or rendering; keeps the
+    pages that views mark as storable (`page_stamp`, set by CachedPageMixin) with every
+    header the rest of the stack added (security headers, ETag, Vary, Content-Encoding).
+
+    When the database cannot say whether a stored page is current (PostgreSQL restarting,
+    a failover), the page is served as it is: during the conference the last schedule we
+    served is worth more to an attendee than an error page. Its headers still say
+    "revalidate", so the first request after the database is back gets the current page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD") or request.path.startswith(self.static_prefix):
+            return self.get_response(request)
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            return self.get_response(request)  # SecurityMiddleware redirects it
+        key = page_key(request)
+        entry = cache.get(key)
+        if entry is not None:
+            scope, version, headers, content = entry
+            try:
+                current = versions.current_version(scope)
+            except DatabaseError as error:
+                logger.warning("Database unavailable, serving stored %s: %s", request.path, error)
+                current = version
+            if current == version:
+                return replay(request, headers, content)
+        response = self.get_response(request)
+        stamp = getattr(response, "page_stamp", None)
+        if (
+            stamp is not None
+            and response.status_code == 200
+            and not response.cookies
+            and len(response.content) <= MAX_STORED_BYTES
+        ):
+            entry = (stamp.scope, stamp.version, list(response.items()), response.content)
+            cache.set(key, entry, STORE_SECONDS)
+        return response
+
+
+def page_key(request) -> str:
+    """Scheme and host (calendars and frab files carry absolute links), path, the query
+    in a canonical order and the encoding, under the deploy id: a new release never
+    reads what an old one stored."""
+    query = urlencode(sorted(parse_qsl(request.META.get("QUERY_STRING", ""), True)))
+    encoding = "gzip" if accepts_gzip(request) else "identity"
+    raw = f"{request.scheme}|{request.get_host()}|{request.path}|{query}|{encoding}"
+    digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
+    return f"page:{deploy_id()}:{digest}"
+
+
+def replay(request, headers, content):
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    since = parse_http_date_safe(response.get("Last-Modified", ""))
+    return get_conditional_response(
+        request, etag=response.get("ETag"), last_modified=since, response=response
+    )
+
+
+class CachedPageMixin:
+    """For views whose output depends only on the URL (path and `cache_query_params`),
+    the language and the data of one scope (`get_stamp()`).
+
+    The view answers conditional requests with 304 before rendering, serves gzip to
+    clients that accept it, and marks its response as storable by PageCache unless the
+    request carries query parameters the page does not read: those are served, never
+    stored, so made-up query strings cannot fill the store.
+    """
+
+    cache_query_params: tuple[str, ...] = ()
+    preview = False  # a staff preview of a draft: never cached, never shared
+
+    def get_stamp(self) -> versions.Stamp:
+        return versions.overall()
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        stamp = self.get_stamp()
+        if self.preview:
+            response = super().dispatch(request, *args, **kwargs)
+            response["Cache-Control"] = "private, no-store"
+            return response
+        self.stamp = stamp
+        gzip_ok = accepts_gzip(request)
+        etag = page_etag(stamp, gzip_ok)
+        last_modified = int(stamp.changed_at.timestamp())
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if response.status_code != 200:
+                return response
+            if gzip_ok:
+                response.content = compress(response.content)
+                response["Content-Encoding"] = "gzip"
+            if self.canonical_query(request):
+                response.page_stamp = stamp
+        patch_vary_headers(response, ("Accept-Encoding",))
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        # Browsers and apps revalidate each time; a 304 costs one query.
+        response["Cache-Control"] = "public, max-age=0, must-revalidate"
+        return response
+
+    def canonical_query(self, request) -> bool:
+        """Only parameters the page reads, each once."""
+        names = [name for name, _ in parse_qsl(request.META.get("QUERY_STRING", ""), True)]
+        return set(names) <= set(self.cache_query_params) and len(names) == len(set(names))
+
+
+class YearMixin:
+    """A view of one published year: `self.conference` (with its `stamp`), or 404 for a
+    draft or unknown year. Staff see a draft year on the real pages (`self.preview`)."""
+
+    preview = False
+
+    def find_conference(self):
+        year = self.kwargs["year"]
+        conference = versions.conference_with_stamp(year)
+        if conference is None and self.request.user.is_staff:
+            # Only reached for a year that is not published, so public requests never
+            # look at the session.
+            conference = versions.conference_with_stamp(year, drafts=True)
+            self.preview = conference is not None
+        if conference is None:
+            raise Http404(f"CSML {year} is not on this site.")
+        self.conference = conference
+        return conference
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(conference=self.conference, preview=self.preview, **kwargs)
+
+
+class YearPageMixin(YearMixin, CachedPageMixin):
+    """A cached page of one year: its scope is the year."""
+
+    def get_stamp(self) -> versions.Stamp:
+        return self.find_conference().stamp
+
+
+def page_etag(stamp: versions.Stamp, gzip_ok: bool) -> str:
+    # Weak: the same page in another encoding is the same page (RFC 9110 8.8.1). Each
+    # encoding still has its own tag, as proxies that store both need.
+    encoding = "-gz" if gzip_ok else ""
+    return f'W/"{deploy_id()}-{stamp.version}-{get_language()}{encoding}"'
+
+
+def accepts_gzip(request) -> bool:
+    """Accept-Encoding as RFC 9110 12.5.3 reads it: gzip unless its weight, or the
+    weight of `*` when gzip is not named, is 0."""
+    weights = {}
+    for part in request.headers.get("Accept-Encoding", "").lower().split(","):
+        coding, _, parameters = part.partition(";")
+        weight = 1.0
+        name, _, value = parameters.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0
+        weights[coding.strip()] = weight
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
+
+
+def compress(content: bytes) -> bytes:
+    # mtime=0: the same page always compresses to the same bytes.
+    return gzip.compress(content, compresslevel=6, mtime=0)
