@@ -12,7 +12,7 @@ a stored page here is served only while the data version it was built from is cu
 import gzip
 import hashlib
 import logging
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -82,7 +82,7 @@ def page_key(request) -> str:
     """Scheme and host (calendars and frab files carry absolute links), path, the query
     in a canonical order and the encoding, under the deploy id: a new release never
     reads what an old one stored."""
-    query = urlencode(sorted(parse_qsl(request.META.get("QUERY_STRING", ""), True)))
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
     encoding = "gzip" if accepts_gzip(request) else "identity"
     raw = f"{request.scheme}|{request.get_host()}|{request.path}|{query}|{encoding}"
     digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
@@ -148,8 +148,10 @@ class CachedPageMixin:
 
     def canonical_query(self, request) -> bool:
         """Only parameters the page reads, each once."""
-        names = [name for name, _ in parse_qsl(request.META.get("QUERY_STRING", ""), True)]
-        return set(names) <= set(self.cache_query_params) and len(names) == len(set(names))
+        return all(
+            name in self.cache_query_params and len(values) == 1
+            for name, values in request.GET.lists()
+        )
 
 
 class YearMixin:
