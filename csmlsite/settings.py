@@ -5,6 +5,7 @@ PostgreSQL (csmlsite/embedded_db.py). Production sets DEBUG=0, SECRET_KEY,
 ALLOWED_HOSTS and DATABASE_URL.
 """
 
+import logging
 import os
 from pathlib import Path
 
@@ -82,6 +83,12 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address a lock is for: REMOTE_ADDR, or behind our reverse proxies the one they
+# forwarded (csmlsite/client_address.py says how, and why nothing else is believed).
+AXES_CLIENT_IP_CALLABLE = "csmlsite.client_address.client_address"
+# How many reverse proxies every request passes before it reaches gunicorn: 1 behind the
+# README's nginx. 0 (the default) ignores X-Forwarded-For, which any client can write.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 LOGIN_URL = "track:login"
@@ -177,6 +184,45 @@ CACHES = {"default": cache_settings(os.environ.get("CACHE_URL", "locmem://"))}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "csml@localhost")
+
+# Everything worth a look goes to stderr, which gunicorn (and runserver) pass on to the
+# terminal, journald or the container's log. Django's default configuration shows its
+# records only with DEBUG on and otherwise mails them to ADMINS, which this site does not
+# set: with DEBUG=0 a 500's traceback was lost. So there is one handler, on the root
+# logger, and every logger reaches it by propagation: Django's (django.request: 500s
+# with their traceback, 404s and refused CSRF as warnings; django.security), ours
+# (programme.*: a stored page served while the database is unavailable, a change the
+# database refused) and django-axes' (each failed sign-in, each lockout). Django's own
+# handlers on "django" are removed so that nothing is printed twice in development;
+# runserver's request lines (django.server) keep theirs.
+# LOG_LEVEL defaults to WARNING: nothing of ours logs below it, and INFO would add only
+# django-axes' successful sign-ins, its start-up line in every process and command, and
+# runserver's "watching for file changes".
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(f"LOG_LEVEL {LOG_LEVEL!r}: use DEBUG, INFO, WARNING or ERROR")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        # gunicorn's own lines look like this, so its log reads as one.
+        "gunicorn_like": {
+            "format": "[{asctime}] [{process}] [{levelname}] {name}: {message}",
+            "datefmt": "%Y-%m-%d %H:%M:%S %z",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",  # sys.stderr
+            "formatter": "gunicorn_like",
+            # On the handler: Django's loggers keep their own level (INFO).
+            "level": LOG_LEVEL,
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {"django": {"handlers": []}},
+}
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Staff spreadsheet imports (programme/spreadsheets/limits.py): a year's largest sheet
