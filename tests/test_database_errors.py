@@ -15,7 +15,7 @@ from django.db import DataError, IntegrityError, OperationalError, connection, t
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from programme import queries
+from programme.caching import versions
 from programme.middleware import DatabaseUnavailable
 from programme.models import Person, Session, Talk, Track
 from programme.refused_changes import refusal_message
@@ -193,7 +193,7 @@ def test_a_value_that_does_not_fit_is_refused_with_the_databases_words():
 def test_a_database_that_cannot_answer_is_unavailable():
     break_the_version_read()
 
-    error = caught(queries.data_state)
+    error = caught(versions.overall)
 
     assert isinstance(error, OperationalError)
     response = DatabaseUnavailable(None).process_exception(RequestFactory().get("/"), error)

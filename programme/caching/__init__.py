@@ -1,4 +1,34 @@
-"""Caching, in one place: what is kept, under which version, and who retires it.
+"""Caching, in one place: what is kept, under which version, and what retires it.
 
-(The full design description is written at the end of the redesign; see the modules.)
+Everything kept is keyed on a version `deploy id : data version of its scope`:
+
+- The deploy id (deploy.py) names the release of the code that built it: DEPLOY_ID from
+  the environment (the release's git commit, set by the deploy), or a fingerprint of the
+  code, templates, static files and translations, the same on every server of a release.
+- The data versions (versions.py) are rows of programme.models.DataVersion, bumped by
+  database triggers (migration 0012) whoever writes: one per year, and an overall one for
+  pages that span years (the archive, a person, search). A change takes the next overall
+  number and gives it to each year it touches, so an edit to 2025 leaves 2024's pages and
+  book alone, and a number never repeats. A page's `Stamp` is its scope and version.
+
+What is kept, and where:
+
+- Pages (pages.py): the first middleware keeps each storable response, headers and all,
+  in Django's default cache: per process (store.py, bounded in bytes) or shared by every
+  app server (CACHE_URL=redis://, bounded by Redis's maxmemory). A stored page is served
+  before any other middleware runs while its scope's version is unchanged, which costs one
+  query; when the database cannot answer that query the page is served anyway. The key
+  is the deploy id, scheme, host, path, the query in canonical order and the encoding; a
+  view stores only queries made of the parameters it reads (`cache_query_params`), so
+  made-up URLs are served but never stored. Views answer If-None-Match (weak ETags of
+  deploy id, version and language) and If-Modified-Since with 304 before rendering.
+- Year programmes (programmes.py): the four-query read every page of a year is built
+  from, kept per process for the year's current version: after an edit only the first
+  page of the year reads it again.
+- Public URLs (urls.py): `reverse()` remembered per name, arguments and language.
+- Programme books (books.py): PDFs in the database (BuiltBook) for every app process,
+  printed by a background task after a change to their year, never in a web request and
+  never in the page store (they are large).
+
+Static files pass by all of this: whitenoise serves them and no version is read.
 """
