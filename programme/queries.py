@@ -4,7 +4,7 @@ Query budget: a public page reads the data version (with its conference, for yea
 and then at most five more queries, however many talks the year has. The appearances of
 people (chairs, hosts, speakers) of a whole page come in one UNION query. The pages of a
 year share one read of its programme per data version (`programme_for_conference`, kept
-by programme.year_memo); a talk page adds its speakers' other talks.
+by programme.caching.programmes); a talk page adds its speakers' other talks.
 """
 
 import datetime as dt
@@ -156,7 +156,7 @@ class Programme:
     sessions: list[Session]
     talks: list[Talk]
 
-    # Cached: a programme is kept for many requests (programme.year_memo).
+    # Cached: a programme is kept for many requests (programme.caching.programmes).
     @cached_property
     def invited_talks(self) -> list[Talk]:
         return [t for t in self.talks if t.item_id]

@@ -45,7 +45,7 @@ def empty_caches():
     other data."""
     from django.core.cache import cache
 
-    from programme.caching import programmes as year_memo
+    from programme.caching import programmes
 
     cache.clear()
-    year_memo.forget_all()
+    programmes.forget_all()

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from programme.caching import programmes as year_memo
+from programme.caching import programmes
 from programme.models import Session, Talk
 from tests.factories import one_talk_year
 
@@ -40,7 +40,7 @@ def test_detail_page_queries_do_not_grow(client, django_assert_num_queries, year
     session = Session.objects.filter(conference__year=year).order_by("code").first()
     session_url, talk_url = session.get_absolute_url(), session.talks.first().get_absolute_url()
 
-    # The first page of the year reads its programme (four queries, programme.year_memo)
+    # The first page of the year reads its programme (four queries, programme.caching.programmes)
     # after the data version; later pages of the same version only read what is theirs.
     with django_assert_num_queries(5):
         assert client.get(session_url).status_code == 200
@@ -49,7 +49,7 @@ def test_detail_page_queries_do_not_grow(client, django_assert_num_queries, year
     with django_assert_num_queries(1):
         assert client.get(reverse("programme:schedule-ics", args=[year])).status_code == 200
     cache.clear()
-    year_memo.forget_all()
+    programmes.forget_all()
     with django_assert_num_queries(6):
         assert client.get(talk_url).status_code == 200
 
