@@ -85,3 +85,53 @@ def test_calendar_uids_survive_a_reimport(client, tmp_path):
     _, after = events(client, "/2024/schedule.ics")
 
     assert sorted(e.uid.value for e in after) == sorted(e.uid.value for e in before)
+
+
+# ---------------------------------------------------------------------------
+# Our serialisation (programme.exporters.ics.serialise) against icalendar's own.
+
+
+def icalendar_serialisation(calendar):
+    """What icalendar itself writes: its own VTIMEZONE and its own folding."""
+    if calendar.subcomponents:
+        calendar.subcomponents.pop(0)  # ours, to be made again by icalendar
+        calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+@pytest.mark.parametrize("year", YEARS)
+@pytest.mark.parametrize("only", [None, ["A1", "A1-1"], []])
+def test_calendars_are_byte_identical_to_icalendars_own_output(monkeypatch, year, only):
+    from programme.caching.programmes import year_programme
+    from programme.caching.versions import conference_with_stamp
+    from programme.exporters import ics
+
+    conference = conference_with_stamp(year)
+    arguments = {
+        "absolute_url": lambda path: f"https://csml.example{path}",
+        "stamp": conference.stamp.changed_at,
+        "only": only,
+    }
+    ours = ics.programme_calendar(year_programme(conference), **arguments)
+    monkeypatch.setattr(ics, "serialise", icalendar_serialisation)
+
+    assert ours == ics.programme_calendar(year_programme(conference), **arguments)
+
+
+def test_lines_are_folded_exactly_as_icalendar_folds_them():
+    """Random lines of one-, two-, three- and four-octet characters and escape
+    characters, folded as icalendar would: at 74 octets, between characters, never
+    right after a backslash or circumflex."""
+    import random
+
+    from icalendar.parser.string import _foldline
+
+    from programme.exporters.ics import fold
+
+    alphabet = ["a", " ", ",", "\\", "^", "n", "é", "扩", "😀"]
+    rng = random.Random(2025)  # noqa: S311 (test data, not secrets)
+    lines = ["", "a" * 74, "a" * 75, "扩" * 25, "a" * 73 + "\\n" + "b" * 10, "😀" * 40]
+    lines += ["".join(rng.choices(alphabet, k=rng.randint(0, 400))) for _ in range(3000)]
+
+    for line in lines:
+        assert fold(line.encode()) == _foldline(line).encode(), repr(line)

@@ -63,6 +63,18 @@ CREATE FUNCTION programme_bump_versions(years bigint[]) RETURNS void AS $$
         SET version = EXCLUDED.version, changed_at = EXCLUDED.changed_at;
 $$ LANGUAGE sql;
 
+-- A deleted year's row goes with it. Django deletes the rows of a year before the year
+-- itself, and their triggers bump (so write) the year's row again meanwhile.
+CREATE FUNCTION programme_forget_deleted_years() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM programme_dataversion WHERE conference_id IN (SELECT id FROM old_rows);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER programme_conference_forget AFTER DELETE ON programme_conference
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION programme_forget_deleted_years();
+
 CREATE FUNCTION programme_bump_all_versions() RETURNS trigger AS $$
 BEGIN
     PERFORM programme_bump_versions(ARRAY(SELECT id FROM programme_conference));
@@ -107,18 +119,6 @@ def drop_old_triggers() -> str:
             f"DROP TRIGGER IF EXISTS {table}_bump_version ON {table};\n" for table in YEAR_OF_ROW
         )
         + "DROP FUNCTION IF EXISTS programme_bump_data_version();\n"
-    )
-
-
-def drop_new_triggers() -> str:
-    return "".join(
-        f"DROP FUNCTION IF EXISTS {table}_bump() CASCADE;\n"
-        f"DROP TRIGGER IF EXISTS {table}_bump_truncate ON {table};\n"
-        for table in YEAR_OF_ROW
-    ) + (
-        "DROP FUNCTION IF EXISTS programme_bump_all_versions();\n"
-        "DROP FUNCTION IF EXISTS programme_bump_versions(bigint[]);\n"
-        "DROP FUNCTION IF EXISTS programme_person_conferences(bigint);\n"
     )
 
 
