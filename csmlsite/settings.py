@@ -181,6 +181,9 @@ def cache_settings(url: str) -> dict:
 
 
 CACHES = {"default": cache_settings(os.environ.get("CACHE_URL", "locmem://"))}
+# Each app process learns of data changes from PostgreSQL (LISTEN/NOTIFY) instead of
+# asking on every request for a stored page (programme/caching/feed.py).
+VERSION_FEED = env_bool("VERSION_FEED", default=True)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "csml@localhost")

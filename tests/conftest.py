@@ -38,6 +38,16 @@ def staff_client(client, django_user_model):
     return client
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_version_feed():
+    """Pages ask the database for the data version: a test's changes are rolled back,
+    never committed, so PostgreSQL never announces them (programme/caching/feed.py;
+    tests/test_version_feed.py turns it on)."""
+    from django.conf import settings
+
+    settings.VERSION_FEED = False
+
+
 @pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with no cached pages and no kept programmes: a rolled-back test

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from programme.caching import feed
 from programme.models import Conference, DataVersion
 
 OVERALL = None  # the scope of pages that span years
@@ -56,7 +57,11 @@ def conference_with_stamp(year: int, *, drafts: bool = False) -> Conference | No
 
 
 def current_version(scope: int | None) -> int | None:
-    """The version of `scope` now; None if the year is gone."""
+    """The version of `scope` now; None if the year is gone. From this process's copy
+    (feed.py) when it is live, else from the database."""
+    announced = feed.announced_version(scope)
+    if announced is not feed.UNKNOWN:
+        return announced
     with connection.cursor() as cursor:
         cursor.execute(SCOPE_SQL, [scope])
         row = cursor.fetchone()

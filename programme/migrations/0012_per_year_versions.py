@@ -45,7 +45,10 @@ $$ LANGUAGE sql STABLE;
 
 -- The overall row takes the next number and every year in `years` gets it. Every writer
 -- locks the overall row first, so the year rows are always locked behind it: no deadlock.
+-- The notice reaches the app processes when the transaction commits (caching/feed.py);
+-- PostgreSQL sends one per transaction however many statements bumped.
 CREATE FUNCTION programme_bump_versions(years bigint[]) RETURNS void AS $$
+BEGIN
     -- An upsert: a flushed test database has no overall row until the first change.
     WITH overall AS (
         INSERT INTO programme_dataversion (conference_id, version, changed_at)
@@ -61,7 +64,9 @@ CREATE FUNCTION programme_bump_versions(years bigint[]) RETURNS void AS $$
     ORDER BY c.id
     ON CONFLICT (conference_id) DO UPDATE
         SET version = EXCLUDED.version, changed_at = EXCLUDED.changed_at;
-$$ LANGUAGE sql;
+    PERFORM pg_notify('programme_versions', '');
+END;
+$$ LANGUAGE plpgsql;
 
 -- A deleted year's row goes with it. Django deletes the rows of a year before the year
 -- itself, and their triggers bump (so write) the year's row again meanwhile.

@@ -1,0 +1,95 @@
+"""Each app process learns of committed changes from PostgreSQL (LISTEN/NOTIFY) and
+serves stored pages without a query (programme/caching/feed.py)."""
+
+import time
+
+import pytest
+from django.db import connection
+
+from programme.caching import feed
+from programme.models import Conference, Talk
+
+
+def wait_for(condition, timeout):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@pytest.fixture
+def live_feed(django_db_blocker):
+    """A feed of its own, on the committed test database."""
+    with django_db_blocker.unblock():
+        versions = feed.VersionFeed(heartbeat=0.5)
+        assert versions.wait_until_live(5)
+        yield versions
+        versions.stop()
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """Changes made through this fixture are committed (the tests' own transactions are
+    rolled back, and PostgreSQL announces committed changes only); undone afterwards."""
+    undo = []
+
+    def retitle(code, title):
+        talk = Talk.objects.get(conference__year=2025, code=code)
+        undo.append((talk, talk.title))
+        talk.title = title
+        talk.save()
+
+    with django_db_blocker.unblock():
+        yield retitle
+        for talk, title in reversed(undo):
+            talk.title = title
+            talk.save()
+
+
+def test_a_committed_change_reaches_the_feed_at_once_and_only_for_its_year(
+    live_feed, committed, django_db_blocker
+):
+    with django_db_blocker.unblock():
+        year = dict(Conference.objects.values_list("year", "pk"))
+    before = {y: live_feed.version(year[y]) for y in (2024, 2025)}
+
+    committed("A1-1", "A title announced by PostgreSQL")
+    started = time.monotonic()
+
+    assert wait_for(lambda: live_feed.version(year[2025]) != before[2025], timeout=1)
+    assert time.monotonic() - started < 1
+    assert live_feed.version(year[2024]) == before[2024]
+
+
+def test_a_lost_listener_sends_pages_back_to_the_database_until_it_is_back(
+    live_feed, django_db_blocker
+):
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            [feed.APPLICATION_NAME],
+        )
+        assert cursor.fetchone() is not None, "the feed's connection was found"
+
+    assert wait_for(lambda: live_feed.version(None) is feed.UNKNOWN, timeout=2)
+    assert wait_for(lambda: live_feed.version(None) is not feed.UNKNOWN, timeout=5)
+
+
+@pytest.mark.django_db
+def test_a_stored_page_is_served_without_a_query(client, settings, django_assert_num_queries):
+    settings.VERSION_FEED = True
+    assert feed._feed.wait_until_live(5)
+    try:
+        first = client.get("/2025/schedule/")
+        with django_assert_num_queries(0):
+            again = client.get("/2025/schedule/")
+            headers = {"if-none-match": first["ETag"]}
+            not_modified = client.get("/2025/schedule/", headers=headers)
+    finally:
+        feed._feed.stop()
+
+    assert again.content == first.content
+    assert not_modified.status_code == 304
