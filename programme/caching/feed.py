@@ -76,7 +76,7 @@ class VersionFeed:
         while not self._stopping.is_set():
             try:
                 self._listen()
-            except Exception as error:  # noqa: BLE001  any failure: forget, retry, meanwhile ask
+            except Exception as error:  # any failure: forget the copy, retry, meanwhile ask
                 self._versions = None
                 if not self._stopping.is_set():
                     logger.warning("Version feed lost (%s); pages ask the database.", error)
