@@ -204,5 +204,6 @@ def test_static_files_never_touch_the_store_or_the_database(client, django_asser
         response = client.get("/static/programme/site.css")
 
     assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
     response.close()  # whitenoise streams the file
     assert stored_entries() == entries

@@ -16,8 +16,7 @@ What is kept, and where:
 - Pages (pages.py): the first middleware keeps each storable response, headers and all,
   in Django's default cache: per process (store.py, bounded in bytes) or shared by every
   app server (CACHE_URL=redis://, bounded by Redis's maxmemory). A stored page is served
-  before any other middleware runs while its scope's version is unchanged, which costs one
-  query; when the database cannot answer that query the page is served anyway. The key
+  before the rest of the middleware runs while its scope's version is unchanged. The key
   is the deploy id, scheme, host, path, the query in canonical order and the encoding; a
   view stores only queries made of the parameters it reads (`cache_query_params`), so
   made-up URLs are served but never stored. Views answer If-None-Match (weak ETags of
@@ -30,5 +29,11 @@ What is kept, and where:
   printed by a background task after a change to their year, never in a web request and
   never in the page store (they are large).
 
-Static files pass by all of this: whitenoise serves them and no version is read.
+Static files pass by all of this: whitenoise, the first middleware, answers them.
+
+The versions a warm page is checked against come from this process's copy (feed.py),
+which PostgreSQL keeps current (LISTEN/NOTIFY from the same triggers): a warm page costs
+no query. When the copy cannot be trusted (its listener lost, the database restarting)
+the page asks the database, and when the database cannot answer either, the stored page
+is served as it is.
 """

@@ -47,10 +47,9 @@ class PageCache:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.static_prefix = "/" + settings.STATIC_URL.lstrip("/")
 
     def __call__(self, request):
-        if request.method not in ("GET", "HEAD") or request.path.startswith(self.static_prefix):
+        if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             return self.get_response(request)  # SecurityMiddleware redirects it
