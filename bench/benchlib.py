@@ -176,8 +176,8 @@ class Gunicorn:
     """`gunicorn csmlsite.wsgi` with 2 sync workers on 127.0.0.1; a context manager that
     always stops it."""
 
-    def __init__(self, env: dict, workers: int = 2):
-        self.env, self.workers = env, workers
+    def __init__(self, env: dict, workers: int = 2, app: str = "csmlsite.wsgi", cwd=ROOT):
+        self.env, self.workers, self.app, self.cwd = env, workers, app, cwd
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
 
@@ -186,7 +186,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [
                 str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "csmlsite.wsgi",
+                self.app,
                 "--workers",
                 str(self.workers),
                 "--worker-class",
@@ -197,7 +197,7 @@ class Gunicorn:
                 "60",
             ],
             env=self.env,
-            cwd=ROOT,
+            cwd=self.cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
