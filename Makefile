@@ -58,5 +58,8 @@ lock:
 	/tmp/csml-lock/bin/pip install --quiet '.[dev]'
 	/tmp/csml-lock/bin/pip freeze --exclude csmlsite > requirements.lock
 
+# Stops the embedded PostgreSQL first (a `make run` elsewhere may still use it), then
+# removes it with the PostgreSQL 16 folder an older checkout's server left aside.
 clean:
-	rm -rf $(VENV) .pgdata staticfiles
+	if [ -x $(PY) ] && [ -d .pgdata ]; then $(PY) csmlsite/embedded_db.py stop .pgdata; fi
+	rm -rf $(VENV) .pgdata .pgdata-*-old* staticfiles

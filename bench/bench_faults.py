@@ -6,7 +6,7 @@ Starts a private PostgreSQL under /tmp (BENCH_PGDATA), creates the scratch datab
 csml_bench_faults with fixtures/*.yaml, runs gunicorn with production settings (2 sync
 workers, warm page cache) and a bounded load of `--threads` clients looping over five
 pages, then:
-  (a) stops PostgreSQL (pg_ctl -m fast), waits --outage s, starts it again, keeps the load
+  (a) stops PostgreSQL (fast shutdown), waits --outage s, starts it again, keeps the load
       on for 15 s: errors before / during / after the outage, and the recovery time from
       the restart to the first success and to the last error;
   (b) with the load on, imports malformed fixtures with `manage.py import_programme`

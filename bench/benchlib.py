@@ -3,7 +3,7 @@ synthetic years, and the per-page measurement done in-process with Django's test
 
 Nothing here touches the shared embedded server (.pgdata) or its test databases: the
 in-process scripts create a scratch database with a name of their own on whatever server
-the settings point at, and the HTTP scripts run a private pgserver under /tmp
+the settings point at, and the HTTP scripts run a private embedded server under /tmp
 (BENCH_PGDATA, default /tmp/csml-bench-pg) that they may stop and start at will.
 """
 
@@ -58,49 +58,55 @@ def machine() -> dict:
 
 
 # ---------------------------------------------------------------------------
-# A private PostgreSQL under /tmp, which the fault tests may stop and start.
+# A private PostgreSQL under /tmp, which the fault tests may stop and start. It is the
+# embedded server (csmlsite/embedded_db.py) on another folder: it runs while the bench
+# script that started it runs (gunicorn and manage.py reach it through DATABASE_URL and
+# do not count as its users) and stops after it, however the script ended.
 
 
-def _pg():
-    import warnings
+def _embedded_db():
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from csmlsite import embedded_db
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset
-        import pgserver
-        from pgserver._commands import pg_ctl
-
-    return pgserver, pg_ctl
+    return embedded_db
 
 
 def start_private_server() -> str:
-    """Start (or reuse) the private server; return its socket directory."""
-    pgserver, _ = _pg()
-    # cleanup_mode=None: the server outlives this process (gunicorn, the next script).
-    pgserver.get_server(PGDATA, cleanup_mode=None)
-    return str(PGDATA)
-
-
-def _pg_user():
-    return "pgserver" if os.geteuid() == 0 else None  # pgserver runs as this user under root
+    """Start the private server (or find it running, or start it again after
+    stop_private_server); return its socket directory."""
+    return str(_embedded_db().use_server(PGDATA))
 
 
 def stop_private_server():
-    _, pg_ctl = _pg()
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=PGDATA, user=_pg_user(), timeout=30)
+    _embedded_db().stop_server(PGDATA)
 
 
 def restart_private_server():
-    """Start the stopped private server again with pgserver's own options."""
-    _, pg_ctl = _pg()
-    args = ["-w", "-o", '-h ""', "-o", f"-k {PGDATA}", "-l", str(PGDATA / "log"), "start"]
-    pg_ctl(args, pgdata=PGDATA, user=_pg_user(), timeout=30)
+    """Start the stopped private server again."""
+    start_private_server()
+
+
+def socket_directory() -> str:
+    embedded_db = _embedded_db()
+    return str(embedded_db.socket_dir(PGDATA.resolve() / embedded_db.MAJOR))
 
 
 def psql(sql: str, database: str = "postgres") -> str:
-    pgserver, _ = _pg()
-    binary = Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql"
+    binary = _embedded_db().binary("psql")
     return subprocess.run(
-        [str(binary), "-h", str(PGDATA), "-U", "postgres", "-d", database, "-qAt", "-c", sql],
+        [
+            str(binary),
+            "-h",
+            socket_directory(),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-qAt",
+            "-c",
+            sql,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -109,7 +115,7 @@ def psql(sql: str, database: str = "postgres") -> str:
 
 
 def database_url(name: str) -> str:
-    return f"postgres://postgres@{str(PGDATA).replace('/', '%2F')}/{name}"
+    return f"postgres://postgres@{socket_directory().replace('/', '%2F')}/{name}"
 
 
 def recreate_database(name: str):
