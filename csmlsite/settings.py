@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csmlsite.apps.AxesConfig",  # django-axes, named for staff
     "csp",
+    # Background tasks (the programme book is printed by `manage.py db_worker`).
+    "django_tasks",
+    "django_tasks_db",
     "programme",
 ]
 
@@ -228,6 +231,14 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {"django": {"handlers": []}},
 }
+
+# Background tasks are rows in the database, run by `manage.py db_worker` (README, Deploy):
+# PostgreSQL is the only service the site needs. Nothing runs a task at enqueue time,
+# tests included; a test that needs a book prints it by calling the task's function.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds a year's data must stay unchanged before its programme book is printed, so that
+# a burst of edits prints once (programme/caching/books.py).
+BOOK_PRINT_DELAY = int(os.environ.get("BOOK_PRINT_DELAY", "10"))
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 # Staff spreadsheet imports (programme/spreadsheets/limits.py): a year's largest sheet

@@ -922,15 +922,18 @@ class Release(models.Model):
 
 
 class BuiltBook(models.Model):
-    """The programme book PDF of a year and language as last built, and the data version
-    it was built from (programme/book_store.py). No trigger bumps the data version for
-    this table: a stored build is not programme data."""
+    """The programme book PDF of a year and language as last printed, with the data
+    version and the deploy it was printed from (programme/caching/books.py). No trigger
+    bumps the data version for this table: a stored print is not programme data."""
 
     conference = models.ForeignKey(
         Conference, models.CASCADE, related_name="+", verbose_name=_("conference")
     )
     language = models.CharField(_("language"), max_length=10)
     data_version = models.BigIntegerField(_("data version"))
+    # programme.caching.deploy.deploy_id() of the code that printed it: a new release
+    # (templates, styles, code) prints every book again.
+    deploy_id = models.CharField(_("deploy"), max_length=40, default="")
     pdf = models.BinaryField(_("PDF"))
     built_at = models.DateTimeField(_("built at"), auto_now=True)
 
@@ -944,7 +947,7 @@ class BuiltBook(models.Model):
         )
 
     def __str__(self):
-        return f"{self.conference} {self.language} v{self.data_version}"
+        return f"{self.conference} {self.language} v{self.data_version} ({self.deploy_id})"
 
 
 def refuse_nul_in_text(app_models):

@@ -1,9 +1,9 @@
 """Words of the packages we use that their own Chinese catalogues lack or garble (Django
-5.2's admin, django-import-export, django-axes). Our catalogue (LOCALE_PATHS) translates
-them and wins over the packages'; they are listed here, never imported, so that
-makemessages finds them in our source and keeps their translations."""
+5.2's admin, django-import-export, django-axes, django-tasks-db). Our catalogue
+(LOCALE_PATHS) translates them and wins over the packages'; they are listed here, never
+imported, so that makemessages finds them in our source and keeps their translations."""
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 DJANGO_ADMIN = (
     gettext_noop("Forgotten your login credentials?"),
@@ -64,4 +64,30 @@ AXES = (
     gettext_noop("The time when access attempt expires and is no longer valid."),
     gettext_noop("User Agent"),
     gettext_noop("Username"),
+)
+
+# django-tasks-db's admin of background tasks (superusers: a failed book print is there,
+# with its traceback) and django-tasks' statuses.
+TASKS = (
+    gettext_noop("Tasks Database Backend"),
+    gettext_noop("Task Result"),
+    gettext_noop("Task Results"),
+    gettext_noop("status"),
+    gettext_noop("enqueued at"),
+    gettext_noop("started at"),
+    gettext_noop("finished at"),
+    gettext_noop("args kwargs"),
+    gettext_noop("priority"),
+    gettext_noop("task path"),
+    gettext_noop("worker id"),
+    gettext_noop("queue name"),
+    gettext_noop("backend name"),
+    gettext_noop("run after"),
+    gettext_noop("return value"),
+    gettext_noop("exception class path"),
+    gettext_noop("traceback"),
+    pgettext_lazy("Task", "Ready"),
+    pgettext_lazy("Task", "Running"),
+    pgettext_lazy("Task", "Failed"),
+    pgettext_lazy("Task", "Successful"),
 )

@@ -1,20 +1,28 @@
 """The programme book PDF: every talk, the contacts, a table of contents that points to
-the right pages, and a constant number of queries. Read back with poppler's pdftotext."""
+the right pages, and a constant number of queries. Read back with poppler's pdftotext.
+Then /<year>/programme.pdf: printed by the background task after a change to its year,
+served from the database, never printed in a request."""
 
+import datetime as dt
 import itertools
 import re
 import subprocess
 
 import pytest
-from django.core.cache import cache
-from django.db import connection, connections
+from django.conf import settings
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from programme.caching import books as book_store
+from programme.caching import versions
+from programme.caching.deploy import deploy_id
 from programme.exporters.book import programme_book_pdf, tex_rich, tex_title
-from programme.models import Conference, Session, Talk
+from programme.models import BuiltBook, Conference, Session, Talk
 from programme.rich_text import MATH_SEGMENT, title_html
 from tests.conftest import YEARS
 from tests.factories import one_talk_year
@@ -217,44 +225,232 @@ def test_printing_a_book_leaves_the_sites_mathml_alone(books):
 
 
 # ---------------------------------------------------------------------------
-# /<year>/programme.pdf: printed once per data change, shared, never printed twice at once.
+# /<year>/programme.pdf: printed by the worker after a change, served from the database,
+# never printed in a request.
+
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
 
 
-def book_url(year: int) -> str:
-    return reverse("programme:programme-book", args=[year])
+def book_url(year: int, language: str = "zh-hans") -> str:
+    with translation.override(language):
+        return reverse("programme:programme-book", args=[year])
 
 
-def test_the_book_is_printed_once_and_then_read_by_every_process(client, django_assert_num_queries):
-    tiny = one_talk_year()
-    first = client.get(book_url(tiny.year))
-    cache.clear()  # as another app process would see it: no page cached there
+def store_current_books(conference, pdf: bytes = b"%PDF-1.7 as printed before") -> None:
+    """Every language's book stored as the worker would have printed it from the year's
+    data as it is now, by this deploy."""
+    for language in LANGUAGES:
+        BuiltBook.objects.update_or_create(
+            conference=conference,
+            language=language,
+            defaults={
+                "data_version": versions.current_version(conference.pk),
+                "deploy_id": deploy_id(),
+                "pdf": pdf,
+            },
+        )
 
-    with django_assert_num_queries(2):  # the data version, the stored book
-        again = client.get(book_url(tiny.year))
 
+def stored_books(year: int) -> dict[str, tuple]:
+    rows = BuiltBook.objects.filter(conference__year=year)
+    return {row.language: (row.data_version, row.deploy_id, row.built_at, row.pdf) for row in rows}
+
+
+def waiting_prints() -> list[tuple[str, dt.datetime]]:
+    """The task queue's rows no worker has started."""
+    rows = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    return list(rows.values_list("task_path", "run_after"))
+
+
+PRINT_TASK = "programme.caching.books.print_books"
+
+
+@pytest.fixture
+def queue():
+    """An empty task queue: loading the fixtures for the session asked for a print."""
+    DBTaskResult.objects.all().delete()
+
+
+def rename_a_talk(year: int, title: str) -> None:
+    """An edit as the admin or a spreadsheet import makes it: saved, then committed."""
+    talk = Talk.objects.filter(conference__year=year).order_by("code").first()
+    talk.title = title
+    talk.save()
+
+
+def test_an_edit_asks_for_a_print_a_short_delay_later(queue, django_capture_on_commit_callbacks):
+    before = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rename_a_talk(2025, "A talk renamed by staff")
+
+    [(task, run_after)] = waiting_prints()
+    assert task == PRINT_TASK
+    delay = dt.timedelta(seconds=settings.BOOK_PRINT_DELAY)
+    assert before + delay <= run_after <= timezone.now() + delay
+
+
+def test_many_requests_for_a_stale_book_ask_for_one_print(client, queue):
+    store_current_books(Conference.objects.get(year=2025))
+    Talk.objects.filter(conference__year=2025, code="A1-1").update(title="Renamed in bulk")
+
+    for _ in range(5):
+        client.get(book_url(2025))
+
+    assert [task for task, _ in waiting_prints()] == [PRINT_TASK]
+
+
+def test_an_import_in_one_transaction_asks_once(queue, django_capture_on_commit_callbacks):
+    """(A burst of edits committed one by one: tests/test_book_worker.py.)"""
+    with django_capture_on_commit_callbacks() as callbacks:
+        for n in range(5):
+            rename_a_talk(2025, f"A talk renamed {n} times")
+
+    assert len(callbacks) == 1
+
+
+def test_a_print_that_never_starts_is_reported(queue, caplog):
+    book_store.request_print(at=timezone.now() - dt.timedelta(minutes=10))
+
+    book_store.request_print()
+
+    assert len(waiting_prints()) == 1
+    assert "is the worker running?" in caplog.text
+
+
+def test_an_edit_serves_the_old_book_uncached_and_asks_for_a_print(client, queue):
+    store_current_books(Conference.objects.get(year=2025))
+    # A bulk update sends no signal: the view itself notices and asks.
+    Talk.objects.filter(conference__year=2025, code="A1-1").update(title="Renamed in bulk")
+
+    response = client.get(book_url(2025))
+
+    assert response.status_code == 200
+    assert response.content == b"%PDF-1.7 as printed before"
+    assert response["Cache-Control"] == "no-store"
+    assert not response.has_header("ETag")
+    assert not response.has_header("Last-Modified")
+    assert [task for task, _ in waiting_prints()] == [PRINT_TASK]
+
+
+def test_a_new_deploy_makes_the_stored_book_stale(client, queue, new_deploy):
+    store_current_books(Conference.objects.get(year=2025))
+    new_deploy("the-next-release")
+
+    response = client.get(book_url(2025))
+
+    assert response["Cache-Control"] == "no-store"
+    assert not response.has_header("ETag")
+    assert [task for task, _ in waiting_prints()] == [PRINT_TASK]
+
+
+@pytest.fixture
+def new_deploy(monkeypatch):
+    """Deploys a new release as the deploy script does: DEPLOY_ID in the environment."""
+
+    def deploy(name: str) -> None:
+        monkeypatch.setenv("DEPLOY_ID", name)
+        deploy_id.cache_clear()
+
+    yield deploy
+    deploy_id.cache_clear()  # monkeypatch puts the environment back next
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh-hans", "会议手册正在生成，请一分钟后再试。"),
+        ("en", "The programme book is being prepared; please try again in a minute."),
+    ],
+)
+def test_with_no_book_yet_the_answer_is_retry_later(client, queue, language, text):
+    response = client.get(book_url(2025, language))
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response["Cache-Control"] == "no-store"
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert text in response.content.decode()
+    assert [task for task, _ in waiting_prints()] == [PRINT_TASK]
+
+
+def test_a_current_book_is_revalidated_with_a_304(client, queue, django_assert_num_queries):
+    store_current_books(Conference.objects.get(year=2025))
+    first = client.get(book_url(2025))
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+
+    with django_assert_num_queries(2):  # the year's version, the stored book's version
+        by_etag = client.get(book_url(2025), headers={"if-none-match": etag})
+    by_date = client.get(book_url(2025), headers={"if-modified-since": last_modified})
+
+    assert first.status_code == 200
+    assert first.content == b"%PDF-1.7 as printed before"
     assert first["Content-Type"] == "application/pdf"
-    assert first.content[:5] == b"%PDF-"
-    assert again.content == first.content
-    assert again["ETag"] == first["ETag"]
+    assert first["Cache-Control"] == "public, max-age=0, must-revalidate"
+    version = versions.current_version(Conference.objects.get(year=2025).pk)
+    assert etag == f'W/"{deploy_id()}-{version}-zh-hans-book"'
+    assert (by_etag.status_code, by_date.status_code) == (304, 304)
+    assert by_etag["ETag"] == etag
+    assert waiting_prints() == []
 
 
-def test_while_another_process_prints_readers_get_the_previous_book_uncached(client):
-    tiny = one_talk_year()
-    before = client.get(book_url(tiny.year))
-    Talk.objects.filter(conference=tiny).update(title="A talk renamed after printing")
-    printer = connections.create_connection("default")  # another app process
-    try:
-        with printer.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [book_store.LOCK_SPACE, tiny.pk])
+def test_each_language_is_served_its_own_book(client):
+    conference = Conference.objects.get(year=2025)
+    store_current_books(conference)
+    BuiltBook.objects.filter(conference=conference, language="en").update(pdf=b"%PDF-1.7 en")
 
-        during = client.get(book_url(tiny.year))
-    finally:
-        printer.close()  # its print is done
-    after = client.get(book_url(tiny.year))
+    chinese, english = client.get(book_url(2025)), client.get(book_url(2025, "en"))
 
-    assert during.status_code == 200
-    assert during.content == before.content
-    assert during["Cache-Control"] == "no-store"
-    assert not during.has_header("ETag")
-    assert after.content != before.content
-    assert after["ETag"] != before["ETag"]
+    assert (chinese.content, english.content) == (b"%PDF-1.7 as printed before", b"%PDF-1.7 en")
+    assert english["ETag"].endswith('-en-book"')
+
+
+def test_a_year_changed_moments_ago_is_printed_later(queue):
+    for conference in Conference.objects.all():
+        store_current_books(conference)
+    rename_a_talk(2025, "Renamed a moment ago")
+    before = stored_books(2025)
+
+    printed = book_store.print_books.call()
+
+    changed_at = versions.year_stamps()[Conference.objects.get(year=2025).pk].changed_at
+    assert printed == []
+    assert stored_books(2025) == before
+    assert waiting_prints() == [
+        (PRINT_TASK, changed_at + dt.timedelta(seconds=settings.BOOK_PRINT_DELAY))
+    ]
+
+
+def test_the_print_task_prints_only_the_changed_years_books(queue, settings):
+    settings.BOOK_PRINT_DELAY = 0  # the edit below has settled
+    for conference in Conference.objects.all():
+        store_current_books(conference)
+    untouched = {year: stored_books(year) for year in (2022, 2024)}
+    rename_a_talk(2025, "Renamed before the print")
+
+    printed = book_store.print_books.call()
+
+    assert printed == ["2025 zh-hans", "2025 en"]
+    assert {year: stored_books(year) for year in (2022, 2024)} == untouched
+    version = versions.current_version(Conference.objects.get(year=2025).pk)
+    books = BuiltBook.objects.filter(conference__year=2025)
+    assert {b.language: (b.data_version, b.deploy_id) for b in books} == dict.fromkeys(
+        LANGUAGES, (version, deploy_id())
+    )
+    text = {b.language: squeeze(pdf_text(bytes(b.pdf))) for b in books}
+    assert all("Renamedbeforetheprint" in text[language] for language in LANGUAGES)
+    for language in LANGUAGES:
+        with translation.override(language):
+            assert squeeze(gettext("Invited talks: abstracts and speakers")) in text[language]
+    assert waiting_prints() == []
+
+
+def test_a_book_printed_meanwhile_is_not_printed_again(queue):
+    conference = Conference.objects.get(year=2024)
+    store_current_books(conference)
+    before = stored_books(2024)
+
+    printed = book_store.print_book(conference.pk, "en")
+
+    assert printed is False
+    assert stored_books(2024) == before

@@ -2,9 +2,13 @@ import json
 import re
 
 from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.utils.translation import get_language
 from django.views import View
 
-from programme.caching.books import book_for
+from programme.caching import books
 from programme.caching.pages import YearMixin, YearPageMixin
 from programme.caching.programmes import year_programme
 from programme.exporters.frab import frab_schedule, frab_xml
@@ -71,12 +75,53 @@ def export_version(conference, stamp) -> str:
 
 
 class ProgrammeBookView(YearMixin, View):
-    """`programme.pdf`: the programme book, printed once per data change for every app
-    process (programme.caching.books). Never in the page store: it is large."""
+    """`programme.pdf`: the programme book as the background worker last printed it
+    (programme.caching.books); this view never prints. Never in the page store: it is
+    large, and one copy in the database serves every app process.
+
+    A current book answers conditional requests and may be kept by clients that
+    revalidate. A stale one (an edit or a deploy since it was printed) is still served,
+    since it is nearly right and a new one is at most a minute away, but not to be kept;
+    with none at all the answer is 503 with Retry-After. Either asks for a print, which
+    also catches changes made behind the signals' back (an update in bulk, raw SQL)."""
 
     def get(self, request, year):
-        book = book_for(self.find_conference())
-        response = HttpResponse(book.pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="csml{year}-programme.pdf"'
-        response["Cache-Control"] = "no-store"
+        conference = self.find_conference()
+        book = books.stored_book(conference.pk, get_language())
+        if book is None:
+            books.request_print()
+            return book_being_prepared(request)
+        current = books.is_current(book, conference.stamp.version)
+        if not current:
+            books.request_print()
+        if not current or self.preview:  # a staff preview of a draft is never kept either
+            response = book_response(book, year)
+            response["Cache-Control"] = "private, no-store" if self.preview else "no-store"
+            return response
+        etag = books.book_etag(book)
+        last_modified = int(book.built_at.timestamp())
+        response = get_conditional_response(
+            request, etag=etag, last_modified=last_modified
+        ) or book_response(book, year)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        response["Cache-Control"] = "public, max-age=0, must-revalidate"
         return response
+
+
+def book_response(book, year: int) -> HttpResponse:
+    response = HttpResponse(book.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="csml{year}-programme.pdf"'
+    return response
+
+
+BOOK_RETRY_SECONDS = 30
+
+
+def book_being_prepared(request) -> HttpResponse:
+    """No book of this year and language has been printed yet: a short page asking to
+    come back (the worker prints it within a minute or so)."""
+    response = render(request, "programme/book_preparing.html", status=503)
+    response["Retry-After"] = str(BOOK_RETRY_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
