@@ -36,7 +36,13 @@ db: assets
 	@if ls fixtures/*.yaml >/dev/null 2>&1; then $(PY) manage.py import_programme fixtures/*.yaml; fi
 	$(PY) manage.py ensure_local_admin
 
+# The site, and beside it the worker that prints the programme books after each change
+# (programme/caching/books.py). The worker gets its own process group (setsid) so that
+# stopping the site stops all of it, its autoreloader's child included.
 run: db
+	@setsid $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null || kill -TERM $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' HUP INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 
 test: assets
