@@ -37,11 +37,16 @@ db: assets
 	$(PY) manage.py ensure_local_admin
 
 # The site, and beside it the worker that prints the programme books after each change
-# (programme/caching/books.py). The worker gets its own process group (setsid) so that
-# stopping the site stops all of it, its autoreloader's child included.
+# (programme/caching/books.py), logging each print (LOG_LEVEL=INFO). The worker runs in a
+# session of its own (setsid), so that one signal stops all of it, its autoreloader's
+# child included: when runserver stops (the EXIT trap) or, should this shell be killed
+# outright (SIGKILL), when a watcher in that session sees it gone.
 run: db
-	@setsid $(PY) manage.py db_worker & worker=$$!; \
-	trap 'kill -TERM -- -$$worker 2>/dev/null || kill -TERM $$worker 2>/dev/null' EXIT; \
+	@owner=$$$$; \
+	setsid sh -c 'LOG_LEVEL=INFO $(PY) manage.py db_worker & \
+		while kill -0 '"$$owner"' 2>/dev/null; do sleep 1; done; kill -TERM 0' & \
+	worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null' EXIT; \
 	trap 'exit 130' HUP INT TERM; \
 	$(PY) manage.py runserver $(HOST)
 

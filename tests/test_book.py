@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -307,6 +308,13 @@ def test_an_import_in_one_transaction_asks_once(queue, django_capture_on_commit_
             rename_a_talk(2025, f"A talk renamed {n} times")
 
     assert len(callbacks) == 1
+
+
+def test_every_migrate_asks_for_a_print(queue):
+    """A deploy migrates: the new release's books are printed before anyone asks."""
+    call_command("migrate", verbosity=0)
+
+    assert [task for task, _ in waiting_prints()] == [PRINT_TASK]
 
 
 def test_a_print_that_never_starts_is_reported(queue, caplog):

@@ -14,8 +14,9 @@ database's triggers, programme.caching.versions) and it was printed by this depl
 Asking for a print (`request_print`) enqueues one `print_books` task BOOK_PRINT_DELAY
 seconds later, unless one is already waiting: a burst of edits, or many requests for a
 stale book, ask for one print. It is asked after every committed change to programme data
-(signals, `connect_signals`) and by the book's view whenever it finds its book stale or
-missing, which also covers writes that no signal sees (QuerySet.update, raw SQL, psql).
+(signals, `connect_signals`), after every migrate, and by the book's view whenever it
+finds its book stale or missing, which also covers writes that no signal sees
+(QuerySet.update, raw SQL, psql).
 The task needs no list of what changed: it compares every year's version with its stored
 books and prints the stale ones, most recent year first. A year changed less than
 BOOK_PRINT_DELAY ago is left for a later run of the task, which it enqueues: that is the
@@ -28,8 +29,8 @@ import time
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import DatabaseError, connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils import timezone, translation
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
@@ -111,10 +112,20 @@ def programme_data_changed(sender, using, **kwargs):
         transaction.on_commit(request_print, using=using, robust=True)
 
 
+def migrated(sender, using, **kwargs):
+    """After every migrate (each deploy, `make db`): a new release's books, and any a
+    stopped worker left unprinted, are printed before a reader asks for them."""
+    try:
+        request_print()
+    except DatabaseError as error:  # the task table migrated away: nothing to ask
+        logger.warning("No book print asked for after migrate: %s", error)
+
+
 def connect_signals(app_config) -> None:
     """Called from ProgrammeConfig.ready(). Every model of the app (through tables of
     many-to-many fields included) but the ones that are not programme data; a model
     whose table has no version trigger only costs a task that finds nothing stale."""
+    post_migrate.connect(migrated, sender=app_config, dispatch_uid="book-print-migrate")
     for model in app_config.get_models(include_auto_created=True):
         if model in (BuiltBook, DataVersion):
             continue
@@ -181,7 +192,13 @@ def print_book(conference_id: int, language: str) -> bool:
     with print_lock(conference_id):
         # The version is read before the data, so a book is never stamped newer than
         # what it prints: an edit made while printing leaves it stale, to print again.
-        version = versions.current_version(conference_id)
+        # From the database itself, not this process's copy (versions.current_version
+        # may answer from feed.py's, which learns of a commit a moment after it).
+        version = (
+            DataVersion.objects.filter(conference_id=conference_id)
+            .values_list("version", flat=True)
+            .first()
+        )
         book = stored_book(conference_id, language)
         if version is None or (book is not None and is_current(book, version)):
             return False
