@@ -26,8 +26,12 @@ What is kept, and where:
   page of the year reads it again.
 - Public URLs (urls.py): `reverse()` remembered per name, arguments and language.
 - Programme books (books.py): PDFs in the database (BuiltBook) for every app process,
-  printed by a background task after a change to their year, never in a web request and
-  never in the page store (they are large).
+  current while their deploy id and year version are. A committed change (and every
+  migrate, and a reader finding a stale book) asks for one print task a few seconds
+  later (BOOK_PRINT_DELAY), so a burst of edits prints once; the task (django-tasks,
+  database backend, `manage.py db_worker`) prints only the stale years' books. A web
+  request never prints: it serves the stored book (stale ones uncached) or a 503 asking
+  to retry, and the PDF never enters the page store (it is large).
 
 Static files pass by all of this: whitenoise, the first middleware, answers them.
 
