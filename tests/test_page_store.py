@@ -207,3 +207,20 @@ def test_static_files_never_touch_the_store_or_the_database(client, django_asser
     assert response["X-Content-Type-Options"] == "nosniff"
     response.close()  # whitenoise streams the file
     assert stored_entries() == entries
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there: Redis is down
+        }
+    }
+)
+def test_pages_are_served_while_the_shared_store_is_down(client, caplog):
+    first = client.get("/2025/schedule/")
+    second = client.get("/2025/schedule/")
+
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert "Page store unavailable" in caplog.text

@@ -13,9 +13,10 @@ Everything kept is keyed on a version `deploy id : data version of its scope`:
 
 What is kept, and where:
 
-- Pages (pages.py): the first middleware keeps each storable response, headers and all,
-  in Django's default cache: per process (store.py, bounded in bytes) or shared by every
-  app server (CACHE_URL=redis://, bounded by Redis's maxmemory). A stored page is served
+- Pages (pages.py): a middleware right after whitenoise keeps each storable response,
+  headers and all, in Django's default cache: per process (store.py, bounded in bytes)
+  or shared by every app server (CACHE_URL=redis://, bounded by Redis's maxmemory; with
+  Redis down, pages are rendered as if nothing were stored). A stored page is served
   before the rest of the middleware runs while its scope's version is unchanged. The key
   is the deploy id, scheme, host, path, the query in canonical order and the encoding; a
   view stores only queries made of the parameters it reads (`cache_query_params`), so

@@ -35,7 +35,7 @@ MAX_STORED_BYTES = 2 * 1024 * 1024
 
 
 class PageCache:
-    """The first middleware: answers a request for a stored page of the current data
+    """Second to whitenoise: answers a request for a stored page of the current data
     version without resolving the URL, running other middleware or rendering; keeps the
     pages that views mark as storable (`page_stamp`, set by CachedPageMixin) with every
     header the rest of the stack added (security headers, ETag, Vary, Content-Encoding).
@@ -55,7 +55,7 @@ class PageCache:
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             return self.get_response(request)  # SecurityMiddleware redirects it
         key = page_key(request)
-        entry = cache.get(key)
+        entry = store_get(key)
         if entry is not None:
             scope, version, last_modified, stored = entry
             try:
@@ -78,8 +78,25 @@ class PageCache:
             # The response itself, pickled (as Django's cache middleware keeps them): its
             # headers come back without being checked and encoded again one by one.
             last_modified = int(stamp.changed_at.timestamp())
-            cache.set(key, (stamp.scope, stamp.version, last_modified, response), STORE_SECONDS)
+            store_set(key, (stamp.scope, stamp.version, last_modified, response))
         return response
+
+
+# The store is a shortcut, never a dependency: with Redis down (restarting, out of
+# memory, unreachable) pages are rendered and served as if nothing had been stored.
+def store_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception as error:  # the backend's own errors: redis.ConnectionError and kin
+        logger.warning("Page store unavailable, rendering: %s", error)
+        return None
+
+
+def store_set(key: str, entry):
+    try:
+        cache.set(key, entry, STORE_SECONDS)
+    except Exception as error:
+        logger.warning("Page store unavailable, not storing: %s", error)
 
 
 def page_key(request) -> str:
