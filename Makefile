@@ -16,8 +16,9 @@ setup: $(VENV)/.installed
 
 # Debian packages the build and the tests need: gettext compiles the translations,
 # chromium and the CJK fonts run the browser tests and screenshots, pango lays out the
-# PDF programme book (WeasyPrint) and poppler-utils reads it back in the tests.
-DEBIAN_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+# PDF programme book (WeasyPrint), poppler-utils reads it back in the tests and
+# zbar-tools reads its QR codes.
+DEBIAN_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools
 system-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

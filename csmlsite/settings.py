@@ -40,6 +40,21 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
+
+def site_url_default() -> str:
+    """The site's public address when SITE_URL is not set: the development server's, or
+    in production https:// and the first host name of ALLOWED_HOSTS (".example.org"
+    allows its subdomains too: the name itself is taken)."""
+    if DEBUG:
+        return "http://127.0.0.1:8000"
+    host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h.strip(".*")), "localhost")
+    return f"https://{host}"
+
+
+# The public address of the site, where no request tells it: the programme book, printed
+# in the background, prints a QR code of each session's page.
+SITE_URL = (os.environ.get("SITE_URL") or site_url_default()).rstrip("/")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

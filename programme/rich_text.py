@@ -1,5 +1,9 @@
 """Titles and abstracts as safe HTML: escaped text, paragraphs, $...$ as MathML.
 
+(The programme book typesets the same formulas as SVG instead: it passes its own
+`typeset` to `inline_html` / `paragraphs_html`, so the limits and the fallback below are
+the same in print; see programme/exporters/formulas.py.)
+
 LaTeX is converted on the server by latex2mathml, so pages need no script and no CDN.
 latex2mathml copies \\text{...} through unescaped, so its output is parsed and rebuilt
 from a whitelist of MathML elements and attributes.
@@ -17,7 +21,7 @@ characters.
 import itertools
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from html import escape  # what django.utils.html.escape calls, without its lazy wrapper
 
@@ -113,26 +117,35 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
 
 
-def inline_html(text: str, formulas: Iterator[int] | None = None) -> str:
-    """Escaped text with its $...$ segments as MathML. No paragraphs. `formulas` counts
-    the formulas of the whole text when it is rendered in parts (paragraphs)."""
+def inline_html(
+    text: str,
+    formulas: Iterator[int] | None = None,
+    typeset: Callable[[str, bool], str | None] = mathml,
+) -> str:
+    """Escaped text with its $...$ segments as MathML (or what `typeset` makes of
+    (latex, display); None shows the escaped source instead). No paragraphs. `formulas`
+    counts the formulas of the whole text when it is rendered in parts (paragraphs)."""
     formulas = formulas if formulas is not None else itertools.count()
 
     def render(match) -> str:
         latex, display = (match[1], True) if match[1] is not None else (match[2], False)
-        converted = next(formulas) < MAX_FORMULAS_PER_TEXT and mathml(latex, display)
+        converted = next(formulas) < MAX_FORMULAS_PER_TEXT and typeset(latex, display)
         return converted or escape(match[0])
 
     return replace_matches(text, MATH_SEGMENT, render)
 
 
+def paragraphs_html(text: str, typeset: Callable[[str, bool], str | None] = mathml) -> list[str]:
+    """The inner HTML of each paragraph (blank lines) of `text`: inline_html, with single
+    line breaks as <br>."""
+    formulas = itertools.count()
+    return [inline_html(p, formulas, typeset).replace("\n", "<br>") for p in paragraphs(text)]
+
+
 @lru_cache(maxsize=8192)
 def rich_html(text: str) -> str:
     """Paragraphs (blank lines) of inline_html; single line breaks become <br>."""
-    formulas = itertools.count()
-    return "".join(
-        "<p>" + inline_html(p, formulas).replace("\n", "<br>") + "</p>" for p in paragraphs(text)
-    )
+    return "".join(f"<p>{p}</p>" for p in paragraphs_html(text))
 
 
 @lru_cache(maxsize=8192)

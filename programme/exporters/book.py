@@ -5,10 +5,13 @@ schedule as one table per day), 大会邀请报告 (invited talks with bios) and
 talks with abstracts. HTML from the templates under templates/programme/book/, printed by
 WeasyPrint with programme/static/programme/book.css; nothing is fetched over the network.
 
-WeasyPrint does not lay out MathML (it prints the text of the elements run together, so
-$N^2$ would read "N2" and $\\frac{a}{b}$ "ab"). The book's templates therefore use this
-module's `tex_title` and `tex_rich` filters instead of `title` and `rich`: the same
-escaping and paragraphs, with each $...$ segment kept as LaTeX source in a monospace span.
+WeasyPrint does not lay out MathML, so the book's templates use this module's `tex_title`
+and `tex_rich` filters instead of the site's `title` and `rich`: the same escaping,
+paragraphs, limits and fallback, with each $...$ typeset as an inline SVG
+(programme/exporters/formulas.py).
+
+Each session carries a QR code of its page on the site (`session_qr`). The book is
+printed without a request (by a background task), so the address is settings.SITE_URL.
 
 Database reads: the year's programme (four queries, see `programme_for_conference`), its
 committees, organisations and contacts: seven queries however many talks the year has.
@@ -17,16 +20,19 @@ committees, organisations and contacts: seven queries however many talks the yea
 from functools import lru_cache
 from pathlib import Path
 
+import segno
 from django import template
+from django.conf import settings
 from django.template import Context, Engine, engines
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from programme import names
+from programme.exporters.formulas import formula_svg
 from programme.models import CommitteeMembership, Conference, Organisation
 from programme.queries import committee_for_conference, programme_for_conference
-from programme.rich_text import MATH_SEGMENT, paragraphs, replace_matches
+from programme.rich_text import MATH_SEGMENT, inline_html, paragraphs_html
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "programme" / "book.css"
 TEMPLATE = "programme/book/book.html"
@@ -35,27 +41,50 @@ TEMPLATE = "programme/book/book.html"
 register = template.Library()
 
 
-def tex_inline(text: str) -> str:
-    """Escaped text with each $...$ segment as its LaTeX source in <code class="tex">."""
-    return replace_matches(
-        text, MATH_SEGMENT, lambda match: f'<code class="tex">{escape(match[0])}</code>'
-    )
-
-
 @register.filter
 def tex_title(text: str):
-    """A title for print: escaped, with $...$ kept as LaTeX source."""
-    return mark_safe(tex_inline(text or ""))  # noqa: S308  escaped by tex_inline
+    """A title for print: escaped, with $...$ typeset."""
+    html = inline_html(text or "", typeset=formula_svg)
+    return mark_safe(html)  # noqa: S308  escaped by inline_html
 
 
 @register.filter
 def tex_rich(text: str, label: str = ""):
     """An abstract or bio for print: paragraphs (blank lines), single line breaks as <br>,
-    $...$ kept as LaTeX source; `label` (摘要：) runs into the first paragraph, as printed."""
-    html = [tex_inline(p).replace("\n", "<br>") for p in paragraphs(text or "")] or [""]
+    $...$ typeset; `label` (摘要：) runs into the first paragraph, as printed."""
+    html = paragraphs_html(text or "", typeset=formula_svg) or [""]
     if label:
         html[0] = format_html('<strong class="label">{}：</strong>', label) + html[0]
     return mark_safe("".join(f"<p>{p}</p>" for p in html))  # noqa: S308  escaped above
+
+
+@register.filter
+def tex_text(text: str) -> str:
+    """A title as plain text, each formula as its TeX without the dollars: for where only
+    text can go, the PDF's outline (WeasyPrint's bookmarks leave the SVGs out)."""
+    return MATH_SEGMENT.sub(lambda match: match[1] or match[2], text or "")
+
+
+def site_url(path: str) -> str:
+    """The absolute address of a page of the site, for print."""
+    return settings.SITE_URL + path
+
+
+@lru_cache(maxsize=4096)
+def qr_svg(url: str) -> str:
+    """An inline <svg> QR code of `url`: a regular QR code (phones read few Micro QR
+    codes), error correction raised as far as the size allows, two modules of white
+    around it (the rest of the quiet zone is the page's white). Made once per process
+    (10 ms each, a year's sessions 0.4 s of every print)."""
+    code = segno.make_qr(url, error="m")
+    return code.svg_inline(border=2, omitsize=True, light="#fff", svgclass="qr")
+
+
+@register.simple_tag
+def session_qr(session):
+    """The QR code of a session's page on the site."""
+    svg = qr_svg(site_url(session.get_absolute_url()))
+    return mark_safe(svg)  # noqa: S308  segno's SVG: paths and escaped text only
 
 
 @register.filter
