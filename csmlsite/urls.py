@@ -5,10 +5,15 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.urls import include, path
 
 from programme.track_admin import track_site
+from programme.views.offline import favicon, service_worker
 
 # Public pages are cacheable per URL, so the language is in the path: /2025/ is Chinese,
 # /en/2025/ English. The admin sites keep Django's own language negotiation.
 urlpatterns = [
+    # At the root: a service worker's scope is its own folder and below (see
+    # programme/views/offline.py); browsers ask for /favicon.ico whatever the page links.
+    path("sw.js", service_worker, name="service-worker"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("track/", track_site.urls),
     # Only the set-password flows (invitations, forgotten passwords); people sign in at

@@ -38,6 +38,7 @@ urlpatterns = [
     path("", views.LatestConferenceView.as_view(), name="latest"),
     path("archive/", views.ArchiveView.as_view(), name="archive"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("manifest.webmanifest", views.ManifestView.as_view(), name="manifest"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("<year:year>/", views.ConferenceHomeView.as_view(), name="conference-home"),
     path("<year:year>/schedule.ics", views.CalendarView.as_view(), name="schedule-ics"),
@@ -66,6 +67,7 @@ urlpatterns = [
     path("<year:year>/organisation/", views.OrganisationView.as_view(), name="organisation"),
     path("<year:year>/contacts/", views.ContactsView.as_view(), name="contacts"),
     path("<year:year>/changes/", views.ChangesView.as_view(), name="changes"),
+    path("<year:year>/offline.json", views.OfflineListView.as_view(), name="offline-list"),
     path("<year:year>/programme.pdf", views.ProgrammeBookView.as_view(), name="programme-book"),
     path("<year:year>/changes/feed/", views.ChangesFeed(), name="changes-feed"),
     path(

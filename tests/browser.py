@@ -45,6 +45,9 @@ def new_page(browser, width: int):
         device_scale_factor=1,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
+        # The service worker would keep each year opened (hundreds of requests behind
+        # the test's back); tests/test_browser_offline.py allows it in its own contexts.
+        service_workers="block",
     )
     return context.new_page()
 

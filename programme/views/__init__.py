@@ -2,6 +2,7 @@
 
 from programme.views.calendars import CalendarView, FrabView, ProgrammeBookView
 from programme.views.changes import ChangesFeed, ChangesView
+from programme.views.offline import ManifestView, OfflineListView
 from programme.views.pages import (
     AbstractsView,
     ArchiveView,
@@ -27,6 +28,8 @@ __all__ = [
     "ContactsView",
     "FrabView",
     "LatestConferenceView",
+    "ManifestView",
+    "OfflineListView",
     "OrganisationView",
     "PersonDetailView",
     "ProgrammeBookView",
