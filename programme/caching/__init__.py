@@ -34,6 +34,13 @@ What is kept, and where:
   request never prints: it serves the stored book (stale ones uncached) or a 503 asking
   to retry, and the PDF never enters the page store (it is large).
 
+- Visitors' browsers (programme/static/programme/sw.js): after one visit the service
+  worker keeps the year's offline set, the URLs `/<year>/offline.json` lists (itself a
+  cached page of the year, its `version` the same deploy id and year version). It asks
+  the network first, revalidating with the ETags above, and falls back to its copy only
+  when the network does not answer. A change to a year changes every page's ETag, so the
+  next refresh of the set (at most every 10 minutes) fetches it whole.
+
 Static files pass by all of this: whitenoise, the first middleware, answers them.
 
 The versions a warm page is checked against come from this process's copy (feed.py),
