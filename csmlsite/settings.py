@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The search indexes' operator class (OpClass) and pg_trgm (programme/search_index.py).
+    "django.contrib.postgres",
     "import_export",
     "simple_history",
     "csmlsite.apps.AxesConfig",  # django-axes, named for staff

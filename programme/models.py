@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from pypinyin import lazy_pinyin
 from simple_history.models import HistoricalRecords
 
+from programme import names, search_index
 from programme.caching.urls import url_for
 from programme.text import (
     CLOSING_BRACKETS,
@@ -345,6 +346,14 @@ class Person(CheckedModel):
     )
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    search_name = models.TextField(
+        _("search name"),
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The name and its pinyin as search matches them, e.g. 吴磊 Wu Lei wu lei wulei."
+        ),
+    )
     slug = models.SlugField(_("slug"), max_length=SLUG_LENGTH, unique=True)
     email = models.EmailField(_("e-mail"), blank=True)
     homepage = models.URLField(_("homepage"), blank=True, validators=[validate_web_address])
@@ -357,9 +366,17 @@ class Person(CheckedModel):
         ordering = ("key",)
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = search_index.indexes("person", "search_name")
 
     def __str__(self):
         return self.key
+
+    def save(self, *args, **kwargs):
+        # search_name follows the names, also when a caller saves only what it changed.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "name_en"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return url_for("programme:person-detail", self.slug)
@@ -371,6 +388,7 @@ class Person(CheckedModel):
             self.key = self.name
         if not self.slug and self.key:
             self.slug = self.unused_slug(pinyin_slug(self.key))
+        self.search_name = names.search_name(self.name, self.name_en)
 
     @staticmethod
     def name_from_key(key: str) -> str:
@@ -682,6 +700,7 @@ class Session(Scheduled):
         ordering = ("conference", "date", "start", "code")
         verbose_name = _("session")
         verbose_name_plural = _("sessions")
+        indexes = search_index.indexes("session", "topic")
         constraints = (
             models.UniqueConstraint(
                 fields=("conference", "code"),
@@ -783,6 +802,7 @@ class Talk(CheckedModel):
         ordering = ("conference", "session", "position")
         verbose_name = _("talk")
         verbose_name_plural = _("talks")
+        indexes = search_index.indexes("talk", "title", "abstract")
         constraints = (
             models.UniqueConstraint(
                 fields=("conference", "code"),
@@ -838,6 +858,7 @@ class TalkSpeaker(Appearance):
     class Meta(Appearance.Meta):
         verbose_name = _("speaker")
         verbose_name_plural = _("speakers")
+        indexes = search_index.indexes("speaker", "affiliation")
         constraints = (
             models.UniqueConstraint(fields=("talk", "person"), name="talk_speaker_once"),
         )

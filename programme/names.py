@@ -34,3 +34,21 @@ def pinyin_sort_key(name: str) -> tuple:
         " ".join(lazy_pinyin(name, style=Style.TONE3)).lower(),
         name,
     )
+
+
+def search_name(name: str, name_en: str = "") -> str:
+    """What a search for a person matches (Person.search_name): the name, the English
+    name and, for a Chinese name, its pinyin as the English pages show it, syllable by
+    syllable and run together. `吴磊` -> `吴磊 Wu Lei wu lei wulei`.
+
+    Every word of a query must occur in it, so "wu lei", "Wu Lei", "wulei", "lei wu" and
+    "吴磊" all find 吴磊, and "zhang linfeng" finds 张林峰 (`zhang lin feng
+    zhanglinfeng`). ü is written `v` by pypinyin (吕 `lv`) and `u` by most people who
+    type it, so both spellings are kept."""
+    parts = [name, name_en]
+    if is_chinese(name):
+        syllables = [s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore")]
+        parts += [pinyin_name(name), " ".join(syllables), "".join(syllables)]
+        if any("v" in s for s in syllables):
+            parts += [" ".join(syllables).replace("v", "u"), "".join(syllables).replace("v", "u")]
+    return " ".join(part for part in parts if part)

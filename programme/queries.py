@@ -16,6 +16,7 @@ from itertools import groupby
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     CharField,
     Count,
     Exists,
@@ -26,6 +27,8 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
+    Window,
 )
 
 from programme.caching.urls import url_for
@@ -40,6 +43,7 @@ from programme.models import (
     Talk,
     TalkSpeaker,
 )
+from programme.search_index import contains
 
 # ---------------------------------------------------------------------------
 # Appearances of people, for a whole page at once.
@@ -420,27 +424,53 @@ def published_conferences() -> QuerySet[Conference]:
 # ---------------------------------------------------------------------------
 # Search.
 
+RESULTS_PER_PAGE = 20
+MAX_TERMS = 6
+MAX_LISTED = 50  # sessions, and people: at most this many are listed
+TITLE_OR_SPEAKER, TOPIC_OR_AFFILIATION = 2, 1  # what a term scores where it is found
+
 
 @dataclass
 class SearchResults:
-    terms: list[str]
-    talks: list[Talk]
-    sessions: list[Session]
-    people: list[Person]
+    """One page of a search.
 
-    def talks_by_year(self):
+    `year_counts`: talks found in each published year, newest first (0 for a year with
+    none), whatever the year filter; `talk_count` within the filter. `talks`: this page's
+    talks with `ordered_speakers` and `rank`. `sessions` and `people`: the first
+    MAX_LISTED of each (`session_count` and `person_count` say how many there are), the
+    same on every page; the page shows them on the first."""
+
+    terms: list[str]
+    year: int | None = None
+    year_counts: dict[int, int] = field(default_factory=dict)
+    talk_count: int = 0
+    page: int = 1
+    page_count: int = 1
+    talks: list[Talk] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    session_count: int = 0
+    people: list[Person] = field(default_factory=list)
+    person_count: int = 0
+
+    def talks_by_year(self) -> list[tuple[int, int, list[Talk]]]:
+        """(year, talks found in that year in all, this page's talks of that year)."""
         return [
-            (year, list(talks))
+            (year, self.year_counts.get(year, 0), list(talks))
             for year, talks in groupby(self.talks, key=lambda t: t.conference.year)
         ]
 
     @property
     def count(self) -> int:
-        return len(self.talks) + len(self.sessions) + len(self.people)
+        return self.talk_count + self.session_count + self.person_count
 
+    @property
+    def first_number(self) -> int:
+        """The number of this page's first talk among all found (1 on page 1)."""
+        return (self.page - 1) * RESULTS_PER_PAGE + 1
 
-MAX_TERMS = 6
-MAX_RESULTS = 300
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.talks) - 1
 
 
 def search_terms(query: str) -> list[str]:
@@ -448,54 +478,169 @@ def search_terms(query: str) -> list[str]:
     return [term[:50] for term in query.split()][:MAX_TERMS]
 
 
-def search(query: str) -> SearchResults:
-    """Talks whose title, abstract, speakers, affiliations or session topic contain every
-    term (case-insensitive substrings, so 扩散 and diffusion both work), sessions whose
-    code or topic does, and people whose name does; published years only, newest first."""
+def search(query: str, *, year: int | None = None, page: int = 1) -> SearchResults:
+    """Published talks, sessions and people that contain every word of `query`.
+
+    A word matches a case-insensitive substring (扩散 inside 扩散模型, "iffusion" inside
+    "Diffusion") of a talk's title, abstract or session topic, or of a speaker's
+    affiliation or search_name (the name with its pinyin: "wu lei", "wulei" and 吴磊 find
+    吴磊's talks); a session's topic or code; a person's search_name.
+
+    Talks come newest year first (the page groups them by year) and, within a year, by
+    rank: each word scores TITLE_OR_SPEAKER if the title or a speaker's name has it,
+    TOPIC_OR_AFFILIATION if only the session topic or an affiliation does, 0 if only the
+    abstract does; the sum orders the talks, ties in programme order. So within a year
+    every talk whose title or speaker matches comes before every talk found only through
+    its abstract. `year` keeps one year; `page` is clamped to the pages there are.
+
+    Every condition is answered by an index (programme/search_index.py), so a search
+    costs the same with 3 years or 30 but for the rows it finds. Queries: one for the
+    years and their counts, one for the page of talks and one for their speakers (none
+    if no talk is found), one each for sessions and people."""
     terms = search_terms(query)
+    talks = _talks_matching(terms)
+    year_counts = _year_counts(talks if terms else None)
     if not terms:
-        return SearchResults([], [], [], [])
-    talk_filter, session_filter, person_filter = Q(), Q(), Q()
+        return SearchResults(terms, year=year, year_counts=year_counts)
+    talk_count = year_counts.get(year, 0) if year is not None else sum(year_counts.values())
+    page_count = max(1, -(-talk_count // RESULTS_PER_PAGE))
+    page = min(max(page, 1), page_count)
+    results = SearchResults(
+        terms,
+        year=year,
+        year_counts=year_counts,
+        talk_count=talk_count,
+        page=page,
+        page_count=page_count,
+    )
+    if talk_count:
+        results.talks = _talk_page(talks, terms, year, page)
+        attach_appearances(talks=results.talks, speakers=Q(talk__in=results.talks))
+    results.sessions = _listed(_sessions_matching(terms, year))
+    results.session_count = results.sessions[0].found if results.sessions else 0
+    results.people = _listed(_people_matching(terms, year))
+    results.person_count = results.people[0].found if results.people else 0
+    return results
+
+
+def _talk_ids(term: str) -> QuerySet:
+    """Ids of the talks (of any year) with `term` somewhere: one indexed read per place."""
+    sessions = Session.objects.filter(contains("topic", term)).values("pk")
+    return (
+        Talk.objects.filter(contains("title", term))
+        .order_by()
+        .values("pk")
+        .union(
+            Talk.objects.filter(contains("abstract", term)).order_by().values("pk"),
+            Talk.objects.filter(session__in=sessions).order_by().values("pk"),
+            _speakers_named(term).values("talk_id"),
+            _speakers_from(term).values("talk_id"),
+            all=True,
+        )
+    )
+
+
+def _speakers_named(term: str) -> QuerySet:
+    """Speaker rows of the people whose search_name (name and pinyin) has `term`."""
+    people = Person.objects.filter(contains("search_name", term)).values("pk")
+    return TalkSpeaker.objects.filter(person__in=people).order_by()
+
+
+def _speakers_from(term: str) -> QuerySet:
+    """Speaker rows whose affiliation has `term`."""
+    return TalkSpeaker.objects.filter(contains("affiliation", term)).order_by()
+
+
+def _talks_matching(terms: list[str]) -> QuerySet:
+    talks = Talk.objects.filter(conference__published=True)
     for term in terms:
-        speaker_match = TalkSpeaker.objects.filter(talk=OuterRef("pk")).filter(
-            Q(person__name__icontains=term)
-            | Q(person__name_en__icontains=term)
-            | Q(affiliation__icontains=term)
+        talks = talks.filter(pk__in=_talk_ids(term))
+    return talks
+
+
+def _year_counts(talks: QuerySet | None) -> dict[int, int]:
+    """{year: how many of `talks`} for every published year, newest first, in one query."""
+    published = Conference.objects.filter(published=True).order_by()
+    rows = published.values_list("year", Value(0))
+    if talks is not None:
+        found = (
+            talks.order_by()
+            .values("conference__year")
+            .annotate(n=Count("pk"))
+            .values_list("conference__year", "n")
         )
-        talk_filter &= (
-            Q(title__icontains=term)
-            | Q(abstract__icontains=term)
-            | Q(session__topic__icontains=term)
-            | Q(Exists(speaker_match))
-        )
-        session_filter &= Q(topic__icontains=term) | Q(code__iexact=term)
-        person_filter &= Q(name__icontains=term) | Q(name_en__icontains=term)
-    talks = list(
-        Talk.objects.filter(talk_filter, conference__published=True)
+        rows = rows.union(found, all=True)
+    counts = defaultdict(int)
+    for year, n in rows:
+        counts[year] += n
+    return dict(sorted(counts.items(), reverse=True))
+
+
+def _talk_page(talks: QuerySet, terms: list[str], year: int | None, page: int) -> list[Talk]:
+    if year is not None:
+        talks = talks.filter(conference__year=year)
+    rank = sum(
+        (
+            Case(
+                When(
+                    contains("title", term) | Q(pk__in=_speakers_named(term).values("talk_id")),
+                    then=Value(TITLE_OR_SPEAKER),
+                ),
+                When(
+                    contains("session__topic", term)
+                    | Q(pk__in=_speakers_from(term).values("talk_id")),
+                    then=Value(TOPIC_OR_AFFILIATION),
+                ),
+                default=Value(0),
+            )
+            for term in terms
+        ),
+        start=Value(0),
+    )
+    start = (page - 1) * RESULTS_PER_PAGE
+    return list(
+        talks.annotate(rank=rank)
         .select_related("conference", "session", "item")
         .order_by(
             "-conference__year",
+            "-rank",
             "session__date",
             "session__start",
             "session__code",
             "position",
             "code",
-        )[:MAX_RESULTS]
+        )[start : start + RESULTS_PER_PAGE]
     )
-    attach_appearances(talks=talks, speakers=Q(talk__in=[t.pk for t in talks]))
-    sessions = list(
-        Session.objects.filter(session_filter, conference__published=True)
-        .select_related("conference")
-        .order_by("-conference__year", "code")[:MAX_RESULTS]
+
+
+def _sessions_matching(terms: list[str], year: int | None) -> QuerySet:
+    sessions = Session.objects.filter(conference__published=True).select_related("conference")
+    if year is not None:
+        sessions = sessions.filter(conference__year=year)
+    for term in terms:
+        sessions = sessions.filter(contains("topic", term) | Q(code__iexact=term))
+    return sessions.order_by("-conference__year", "code")
+
+
+def _people_matching(terms: list[str], year: int | None) -> QuerySet:
+    """People whose name or pinyin has every term and who appear in a published year
+    (in `year`, if given)."""
+    shown = Q(conference__published=True) if year is None else Q(conference__year=year)
+    shown_talks = Q(talk__conference__published=True)
+    shown_sessions = Q(session__conference__published=True)
+    if year is not None:
+        shown_talks &= Q(talk__conference__year=year)
+        shown_sessions &= Q(session__conference__year=year)
+    people = Person.objects.filter(
+        Exists(TalkSpeaker.objects.filter(shown_talks, person=OuterRef("pk")))
+        | Exists(SessionChair.objects.filter(shown_sessions, person=OuterRef("pk")))
+        | Exists(CommitteeMembership.objects.filter(shown, person=OuterRef("pk")))
     )
-    people = list(
-        Person.objects.filter(person_filter)
-        .filter(
-            Q(talks__conference__published=True)
-            | Q(chaired_sessions__conference__published=True)
-            | Q(committeemembership__conference__published=True)
-        )
-        .distinct()
-        .order_by("key")[:MAX_RESULTS]
-    )
-    return SearchResults(terms, talks, sessions, people)
+    for term in terms:
+        people = people.filter(contains("search_name", term))
+    return people.order_by("key")
+
+
+def _listed(queryset: QuerySet) -> list:
+    """The first MAX_LISTED rows, each with `found`: how many rows there are in all."""
+    return list(queryset.annotate(found=Window(Count("pk")))[:MAX_LISTED])

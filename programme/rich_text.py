@@ -1,4 +1,6 @@
-"""Titles and abstracts as safe HTML: escaped text, paragraphs, $...$ as MathML.
+"""Titles and abstracts as safe HTML: escaped text, paragraphs, $...$ as MathML; and as
+plain text, for the places that cannot show markup (the browser tab, calendars, frab
+files, search results): `plain_text()`, the same formulas written out readably.
 
 (The programme book typesets the same formulas as SVG instead: it passes its own
 `typeset` to `inline_html` / `paragraphs_html`, so the limits and the fallback below are
@@ -20,6 +22,7 @@ characters.
 
 import itertools
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -159,3 +162,88 @@ def highlight(text: str, terms: list[str]) -> str:
         return escape(text)
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
     return replace_matches(text, pattern, lambda match: f"<mark>{escape(match[0])}</mark>")
+
+
+# ---------------------------------------------------------------------------
+# Plain text: what a calendar, a frab file, a tab title or a search result shows.
+
+INVISIBLE_OPERATORS = dict.fromkeys(range(0x2061, 0x2065))  # function application etc.
+# An accent over one letter (\tilde{O}) becomes the letter with a combining accent (Õ).
+COMBINING_ACCENTS = {"~": "\u0303", "^": "\u0302", "¯": "\u0304", "˙": "\u0307", "→": "\u20d7"}
+
+
+@lru_cache(maxsize=8192)
+def plain_text(text: str) -> str:
+    """`text` with each $...$ written out as readable text rather than LaTeX:
+    `Neural Operators in $d+1$ Dimensions` -> `Neural Operators in d+1 Dimensions`,
+    `$F_{p,\\pi}$` -> `F_(p, π)`, `$\\mathcal{O}(\\epsilon^{-4})$` -> `𝒪(ϵ^(−4))`.
+
+    The formula goes through the same conversion as the web pages (`mathml`), whose tree
+    is then read as text; a formula the web shows as its source (too long, refused) loses
+    only its dollars here. Not escaped: the caller's output format escapes it."""
+    formulas = itertools.count()
+
+    def render(match) -> str:
+        latex = match[1] if match[1] is not None else match[2]
+        converted = next(formulas) < MAX_FORMULAS_PER_TEXT and mathml(latex)
+        if not converted:
+            return latex.strip()
+        # NFC: an accent written as a combining character joins its letter (O + ◌̃ = Õ).
+        return unicodedata.normalize("NFC", math_text(ET.fromstring(converted)))  # noqa: S314
+
+    parts, position = [], 0
+    for match in MATH_SEGMENT.finditer(text):
+        parts.append(text[position : match.start()])
+        parts.append(render(match))
+        position = match.end()
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def math_text(element: ET.Element) -> str:
+    """A checked MathML tree (see `serialize`: at most MAX_MATHML_DEPTH deep) as text:
+    scripts as `x^2` and `F_(p, π)`, fractions as `1/t`, roots as `√x`, an accent over a
+    letter as the accented letter; words such as `log` and `max` set apart by spaces."""
+    tag = element.tag.rpartition("}")[2]
+    children = list(element)
+    if tag in ("mi", "mn", "mo", "mtext", "ms"):
+        word = (element.text or "").translate(INVISIBLE_OPERATORS).strip()
+        if word == ",":
+            return ", "
+        return f" {word} " if len(word) > 1 and word.isalpha() else word
+    if tag == "mspace":
+        return " "
+    if tag in ("msub", "munder") and len(children) == 2:
+        return script(children[0], "_", children[1])
+    if tag == "msup" and len(children) == 2:
+        return script(children[0], "^", children[1])
+    if tag in ("msubsup", "munderover") and len(children) == 3:
+        return script(children[0], "_", children[1]).rstrip() + "^" + grouped(children[2])
+    if tag == "mover" and len(children) == 2:
+        base, accent = math_text(children[0]).strip(), (children[1].text or "").strip()
+        if len(base) == 1 and accent in COMBINING_ACCENTS:
+            return base + COMBINING_ACCENTS[accent]
+        return script(children[0], "^", children[1])
+    if tag == "mfrac" and len(children) == 2:
+        return grouped(children[0]) + "/" + grouped(children[1])
+    if tag == "msqrt":
+        return "√" + grouped(element, children)
+    if tag == "mroot" and len(children) == 2:
+        return grouped(children[1]) + "√" + grouped(children[0])
+    text = "".join(math_text(child) for child in children)
+    return " ".join(text.split()) if tag == "math" else text
+
+
+def script(base: ET.Element, mark: str, attached: ET.Element) -> str:
+    """`base` with a sub- or superscript; a word as base keeps its space after (`min_x f`)."""
+    written = math_text(base)
+    return written.rstrip() + mark + grouped(attached) + (" " if written.endswith(" ") else "")
+
+
+def grouped(element: ET.Element, parts: list[ET.Element] | None = None) -> str:
+    """`element` (or these `parts` of it) as text: as it is if it is one token (`2`, `γ`,
+    `max`), in brackets if more (`(−4)`, `(p, π)`), so that `^` and `/` bind as meant."""
+    parts = [element] if parts is None else parts
+    written = "".join(math_text(part) for part in parts).strip()
+    tokens = sum(1 for part in parts for e in part.iter() if not len(e))
+    return written if tokens <= 1 else f"({written})"

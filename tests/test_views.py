@@ -217,7 +217,7 @@ def test_search_finds_chinese_substrings_and_english_words(client, query, expect
 def test_search_groups_results_by_year_newest_first(client):
     response = client.get(reverse("programme:search"), {"q": "神经网络"})
 
-    years = [year for year, _ in response.context["results"].talks_by_year()]
+    years = [year for year, _found, _talks in response.context["results"].talks_by_year()]
     assert years == sorted(set(years), reverse=True)
     assert len(years) >= 2
 

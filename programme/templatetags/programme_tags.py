@@ -1,3 +1,5 @@
+import re
+
 from django import template
 from django.template.defaultfilters import time as time_filter
 from django.utils.html import escape, format_html
@@ -10,6 +12,8 @@ from programme.caching.urls import url_for
 
 register = template.Library()
 
+EXCERPT_LENGTH = 220  # characters of an abstract under a search result
+
 
 @register.filter
 def rich(text: str):
@@ -21,6 +25,27 @@ def rich(text: str):
 def title(text: str):
     """A title: escaped, with $...$ as MathML."""
     return mark_safe(rich_text.title_html(text or ""))  # noqa: S308  escaped by title_html
+
+
+@register.filter
+def plain_text(text: str) -> str:
+    """A title where markup cannot go (the tab title): $...$ written out, `d+1`."""
+    return rich_text.plain_text(text or "")
+
+
+@register.filter
+def excerpt(text: str, terms):
+    """About EXCERPT_LENGTH characters of an abstract as plain text, around the first
+    word of `terms` it has (its start if none), with the words marked."""
+    plain = " ".join(rich_text.plain_text(text or "").split())
+    found = re.search("|".join(re.escape(t) for t in terms), plain, re.I) if terms else None
+    start = max(0, found.start() - EXCERPT_LENGTH // 4) if found else 0
+    start = min(start, max(0, len(plain) - EXCERPT_LENGTH))
+    shown = plain[start : start + EXCERPT_LENGTH]
+    html = rich_text.highlight(shown, terms)
+    before = "…" if start > 0 else ""
+    after = "…" if start + EXCERPT_LENGTH < len(plain) else ""
+    return mark_safe(before + html + after)  # noqa: S308  escaped by highlight
 
 
 @register.filter
