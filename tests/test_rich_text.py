@@ -21,6 +21,7 @@ from programme.rich_text import (
     MAX_FORMULA_NESTING,
     MAX_FORMULAS_PER_TEXT,
     nesting,
+    plain_text,
     rich_html,
     title_html,
 )
@@ -109,6 +110,47 @@ def test_megabyte_of_dollars_finishes(text):
 
     assert math_count(html) <= MAX_FORMULAS_PER_TEXT
     assert time.perf_counter() - started < 5  # under 0.5 s
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("Neural Operators in $d+1$ Dimensions", "Neural Operators in d+1 Dimensions"),
+        ("Para-CFlows: $C^k$-universal", "Para-CFlows: C^k-universal"),
+        (r"$F_{p,\pi}$ and $L_\infty$", "F_(p, π) and L_∞"),
+        (r"rate $\mathcal{O}(\epsilon^{-4})$", "rate 𝒪(ϵ^(−4))"),
+        (r"$O(n \log n)$, $O(\frac{1}{t})$", "O(n log n), O(1/t)"),
+        (r"$\tilde{O}(n^{-1.2716\dots})$", "Õ(n^(−1.2716…))"),
+        (r"$\min_x f(x)+h(Ax-b)$", "min_x f(x)+h(Ax−b)"),
+        ("$$E=mc^2$$ in display", "E=mc^2 in display"),
+        ("no formula <b>", "no formula <b>"),
+    ],
+)
+def test_plain_text_writes_formulas_out_readably(text, plain):
+    assert plain_text(text) == plain
+
+
+@pytest.mark.parametrize("text", [*MALFORMED.values(), NESTED], ids=[*MALFORMED, "nested"])
+def test_plain_text_of_a_formula_the_web_shows_as_source_loses_only_its_dollars(text):
+    source_only = MATH_SEGMENT.sub(lambda m: (m[1] if m[1] is not None else m[2]).strip(), text)
+
+    assert plain_text(text) == source_only
+
+
+@pytest.mark.parametrize("text", ["$$" * 500_000, "$a" * 500_000, "$x_1$ " * 200_000])
+def test_plain_text_of_a_megabyte_finishes(text):
+    started = time.perf_counter()
+
+    plain_text(text)
+
+    assert time.perf_counter() - started < 5
+
+
+def test_plain_text_of_every_book_formula_has_no_dollars():
+    formulas = book_formulas()
+
+    assert [f for _, f in formulas if "$" in plain_text(f"${f}$")] == []
+    assert len(formulas) > 50
 
 
 def book_formulas() -> list[tuple[str, str]]:

@@ -44,6 +44,7 @@ from programme.exporters.ics import SHANGHAI, people_line
 from programme.identity import name_uuid
 from programme.models import ProgrammeItem, Room, Talk
 from programme.queries import Programme
+from programme.rich_text import plain_text
 from programme.text import xml_safe
 
 JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
@@ -209,7 +210,7 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
             room=room_of(room),
             slug=slug(acronym, "talk", talk.code),
             url=site + talk.get_absolute_url(),
-            title=talk.title,
+            title=plain_text(talk.title),
             track=track,
             type=type,
             abstract=talk.abstract,
@@ -276,14 +277,14 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
                     track=session.track.name_zh,
                     type=TALK_TYPE,
                     lines=[
-                        f"分会 Session: {session.code} {session.topic}",
+                        f"分会 Session: {session.code} {plain_text(session.topic)}",
                         chairs_line(session.ordered_chairs),
                         f"腾讯会议 {session.meeting}" if session.meeting else "",
                     ],
                     links=[
                         FrabLink(
                             url=site + session.get_absolute_url(),
-                            title=f"{session.code} {session.topic}",
+                            title=f"{session.code} {plain_text(session.topic)}",
                         )
                     ],
                 )

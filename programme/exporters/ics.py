@@ -14,6 +14,7 @@ from icalendar import Calendar, Event, Timezone
 from programme.identity import DOMAIN as UID_DOMAIN
 from programme.identity import name_uuid
 from programme.queries import Programme
+from programme.rich_text import plain_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -27,6 +28,11 @@ def people_line(appearances) -> str:
         f"{a.person.name}（{a.affiliation}）" if a.affiliation else a.person.name
         for a in appearances
     )
+
+
+def talk_line(talk) -> str:
+    """A talk in its session's description: `A1-1 吴磊（北京大学）: title`."""
+    return f"{talk.code} {people_line(talk.ordered_speakers)}: {plain_text(talk.title)}"
 
 
 def new_calendar(name: str) -> Calendar:
@@ -94,7 +100,7 @@ def programme_calendar(
                     date=session.date,
                     start=session.start,
                     end=session.end,
-                    summary=f"{session.code} {session.topic}",
+                    summary=f"{session.code} {plain_text(session.topic)}",
                     location=session.room.name if session.room else "",
                     description="\n".join(
                         filter(
@@ -102,10 +108,7 @@ def programme_calendar(
                             [
                                 f"主持人 Chairs: {chairs}" if chairs else "",
                                 f"腾讯会议 {session.meeting}" if session.meeting else "",
-                                *(
-                                    f"{t.code} {people_line(t.ordered_speakers)}: {t.title}"
-                                    for t in session.ordered_talks
-                                ),
+                                *(talk_line(t) for t in session.ordered_talks),
                             ],
                         )
                     ),
@@ -123,7 +126,7 @@ def programme_calendar(
                 date=where.date,
                 start=talk.start or where.start,
                 end=talk.end or where.end,
-                summary=f"{talk.title} — {people_line(talk.ordered_speakers)}",
+                summary=f"{plain_text(talk.title)} — {people_line(talk.ordered_speakers)}",
                 location=where.room.name if where.room else "",
                 description="\n\n".join(
                     filter(None, [people_line(talk.ordered_speakers), talk.abstract])
