@@ -1,7 +1,8 @@
 """How each page's cost grows with the archive: 3, 10 and 30 years of programme.
 
-Run: .venv/bin/python bench/bench_archive.py [cold_rounds] [warm_rounds] [stages]
+Run: .venv/bin/python bench/bench_archive.py [cold_rounds] [warm_rounds] [stages] [only]
       e.g. bench/bench_archive.py 7 20 3,10,30
+           bench/bench_archive.py 5 10 3,10,30 /search/   (only the URLs containing it)
 Synthetic years are fixtures/csml2025.yaml moved to earlier years (benchlib.
 synthetic_year_file: year, dates and printed names rewritten; codes and people kept, so
 the same people appear in every year) and loaded WITH THE REAL IMPORTER, the newest year
@@ -52,11 +53,16 @@ def pages(person: str) -> list[str]:
         f"/people/{person}/",
         "/search/?q=扩散",
         "/search/?q=diffusion",
+        "/search/?q=learning",  # ~60 talks a year: 20 a page
+        "/search/?q=learning&page=3",
+        "/search/?q=吴磊",  # two characters: shorter than a trigram
+        "/search/?q=wu+lei",  # pinyin
+        "/search/?q=拓扑绝缘体",  # found nowhere
         "/archive/",
     ]
 
 
-def main(cold: int, warm: int, stages: list[int]):
+def main(cold: int, warm: int, stages: list[int], only: str = ""):
     settings.DEBUG = False
     connection.settings_dict["TEST"]["NAME"] = f"bench_archive_{os.getpid()}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -85,6 +91,7 @@ def main(cold: int, warm: int, stages: list[int]):
                 stage["pages"] = [
                     benchlib.measure_page(client, url, cold=cold, warm=warm)
                     for url in pages(busiest_person_slug())
+                    if only in url
                 ]
                 measured.append(stage)
                 print(
@@ -93,6 +100,13 @@ def main(cold: int, warm: int, stages: list[int]):
                     flush=True,
                 )
     finally:
+        # The version feed's listening connection (programme/caching/feed.py) is still
+        # in the scratch database, which PostgreSQL then refuses to drop.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
     print(f"machine: {benchlib.machine()}")
     print(f"{cold} cold and {warm} warm requests per page and stage")
@@ -121,4 +135,5 @@ if __name__ == "__main__":
         int(sys.argv[1]) if len(sys.argv) > 1 else 7,
         int(sys.argv[2]) if len(sys.argv) > 2 else 20,
         [int(n) for n in sys.argv[3].split(",")] if len(sys.argv) > 3 else [3, 10, 30],
+        sys.argv[4] if len(sys.argv) > 4 else "",
     )

@@ -21,7 +21,7 @@ Measured on 30 synthetic years (5,010 talks, bench/bench_archive.py): a two-char
 term over every title and abstract took 31 ms by reading the table and 1.3 ms through the
 short-gram index; a four-character miss 30 ms and 0.04 ms through the trigram index.
 Writers pay for it: a changed abstract rewrites its ~1,400 index entries, 5-6 ms for each
-of its two indexes on this VM (importing 20 years' files took 41 s instead of 22 s). An
+of its two indexes on this VM (importing a year's file takes about 1.5 s more). An
 edit that leaves the searched text as it was usually touches no index (a HOT update).
 
 `contains(field, term)` writes the condition so that one of the two indexes applies.
