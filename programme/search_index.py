@@ -11,7 +11,7 @@ search_name) has two GIN indexes, declared with `indexes()` in the models' Meta:
   C.UTF-8 (`show_trgm('张三丰')` is not empty); on another server the database needs a
   UTF-8 locale whose character classes know them.
 - a short-gram index on csml_short_grams(column): the column's characters and pairs of
-  characters, upper-cased (the SQL function is in migration 0013_search). Terms of one or
+  characters, upper-cased (the SQL function is in migration 0014_search). Terms of one or
   two characters have no trigram, and Chinese queries are often two characters (扩散,
   a name such as 吴磊): pg_trgm would scan its whole index for them, slower than reading
   the table. Containing the term's characters and pair is the same as containing the

@@ -46,7 +46,7 @@ def fill_search_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('programme', '0012_per_year_versions'),
+        ('programme', '0013_built_book_deploy'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
