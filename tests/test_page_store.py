@@ -66,27 +66,35 @@ def test_an_edit_to_a_person_reaches_every_year_they_appear_in_and_no_other(clie
     assert untouched.status_code == 304
 
 
-def test_unknown_query_parameters_are_served_but_never_stored(client):
-    plain = client.get("/2025/schedule/")
+def test_unknown_query_parameters_redirect_to_the_page_and_are_never_stored(
+    client, django_assert_num_queries
+):
+    client.get("/2025/schedule/")
     entries = stored_entries()
 
     for n in range(50):
-        response = client.get(f"/2025/schedule/?x={n}")
-        assert response.status_code == 200
-        assert response.content == plain.content
+        with django_assert_num_queries(0):  # a redirect costs no read and no render
+            response = client.get(f"/2025/schedule/?x={n}")
+        assert response.status_code == 301
+        assert response["Location"] == "/2025/schedule/"
     assert stored_entries() == entries
+    utm = client.get("/search/?q=扩散&utm_source=wechat", follow=True)
+    assert utm.redirect_chain == [("/search/?q=%E6%89%A9%E6%95%A3", 301)]
 
 
 def test_parameters_a_page_reads_are_stored_once_whatever_their_order(
     client, django_assert_num_queries
 ):
-    client.get("/search/?q=扩散")
+    client.get("/search/?q=扩散&year=2025")
     with django_assert_num_queries(1):
-        client.get("/search/?q=%E6%89%A9%E6%95%A3")
+        client.get("/search/?year=2025&q=%E6%89%A9%E6%95%A3")
     entries = stored_entries()
 
-    client.get("/search/?q=扩散&q=other")  # a repeated parameter is not canonical
+    repeated = client.get("/search/?q=扩散&q=other")  # not canonical: the last one counts
+    spaced = client.get("/search/?q=++%E6%89%A9%E6%95%A3++")
 
+    assert repeated["Location"] == "/search/?q=other"
+    assert spaced["Location"] == "/search/?q=%E6%89%A9%E6%95%A3"
     assert stored_entries() == entries
 
 

@@ -23,7 +23,7 @@ LATEX_TITLE = (2025, "E5-2")  # Redefining Neural Operators in $d+1$ Dimensions
 
 
 def search(client, prefix="", **params):
-    return client.get(prefix + SEARCH, params)
+    return client.get(prefix + SEARCH, params, follow=True)  # to the canonical query
 
 
 def found_talks(response) -> list[str]:

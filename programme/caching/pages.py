@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -123,9 +123,10 @@ class CachedPageMixin:
     the language and the data of one scope (`get_stamp()`).
 
     The view answers conditional requests with 304 before rendering, serves gzip to
-    clients that accept it, and marks its response as storable by PageCache unless the
-    request carries query parameters the page does not read: those are served, never
-    stored, so made-up query strings cannot fill the store.
+    clients that accept it, and marks its response as storable by PageCache. A query
+    with parameters the page does not read, or written otherwise than the page writes it
+    (`normalise_param`), is redirected (301) to the canonical URL before anything is read:
+    made-up query strings cost a redirect, never a render or a stored copy.
     """
 
     cache_query_params: tuple[str, ...] = ()
@@ -134,9 +135,17 @@ class CachedPageMixin:
     def get_stamp(self) -> versions.Stamp:
         return versions.overall()
 
+    def normalise_param(self, name: str, value: str) -> str:
+        """The canonical form of a query parameter's value (idempotent); views that read
+        parameters say how they write them."""
+        return value
+
     def dispatch(self, request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
+        canonical = self.canonical_query(request)
+        if canonical is not None:
+            return HttpResponsePermanentRedirect(request.path + canonical)
         stamp = self.get_stamp()
         if self.preview:
             response = super().dispatch(request, *args, **kwargs)
@@ -156,8 +165,7 @@ class CachedPageMixin:
             if gzip_ok:
                 response.content = compress(response.content)
                 response["Content-Encoding"] = "gzip"
-            if self.canonical_query(request):
-                response.page_stamp = stamp
+            response.page_stamp = stamp
         patch_vary_headers(response, ("Accept-Encoding",))
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
@@ -165,12 +173,21 @@ class CachedPageMixin:
         response["Cache-Control"] = "public, max-age=0, must-revalidate"
         return response
 
-    def canonical_query(self, request) -> bool:
-        """Only parameters the page reads, each once."""
-        return all(
-            name in self.cache_query_params and len(values) == 1
-            for name, values in request.GET.lists()
-        )
+    def canonical_query(self, request) -> str | None:
+        """None if the query is canonical: only parameters the page reads, each once, in
+        their canonical form (in any order: the store's key sorts them). Else the
+        canonical query string to redirect to ("" for none, "?..." otherwise)."""
+        given = [(name, value) for name, values in request.GET.lists() for value in values]
+        if not given:
+            return None
+        canonical = [
+            (name, self.normalise_param(name, request.GET[name]))
+            for name in self.cache_query_params
+            if name in request.GET
+        ]
+        if sorted(given) == sorted(canonical):
+            return None
+        return "?" + urlencode(canonical) if canonical else ""
 
 
 class YearMixin:

@@ -22,8 +22,13 @@ class SearchView(CachedPageMixin, TemplateView):
     template_name = "programme/search.html"
     cache_query_params = ("q", "year", "page")
 
+    def normalise_param(self, name, value):
+        if name == "q":  # "  扩散 " and "扩散" are one search, stored once
+            return " ".join(value.replace("\x00", "").split())[:MAX_QUERY_LENGTH].strip()
+        return value
+
     def get_context_data(self, **kwargs):
-        query = self.request.GET.get("q", "").replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+        query = self.normalise_param("q", self.request.GET.get("q", ""))
         year = self.year_filter()
         page = number(self.request.GET.get("page", "")) or 1
         results = queries.search(query, year=year, page=page)
