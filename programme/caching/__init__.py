@@ -21,8 +21,9 @@ What is kept, and where:
   is the deploy id, scheme, host, path, the query in canonical order and the encoding; a
   query with parameters a view does not read (`cache_query_params`), or not in their
   canonical form, is redirected to the canonical URL before anything is read, so
-  made-up URLs cost a redirect and are never stored. Views answer If-None-Match (weak ETags of
-  deploy id, version and language) and If-Modified-Since with 304 before rendering.
+  made-up URLs cost a redirect and are never stored. Views answer If-None-Match (weak
+  ETags of deploy id, version and language) and If-Modified-Since with 304 before
+  rendering.
 - Year programmes (programmes.py): the four-query read every page of a year is built
   from, kept per process for the year's current version: after an edit only the first
   page of the year reads it again.
