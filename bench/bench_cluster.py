@@ -23,8 +23,9 @@ imported, a superuser created), and two gunicorn servers A and B (production set
      while a 2025 talk is edited and all pages are fetched again from both servers:
      2024's entries are still there and never written again, their ETags unchanged;
      2025's are stored anew with the edit; 2024's BuiltBook rows are unchanged and its
-     PDF is served as it was (if no PDF comes within --book-wait s, e.g. while the book
-     is being prepared off the request path, a TODO is printed instead of that part);
+     PDF is served as it was (a book worker, `manage.py db_worker`, runs beside the
+     servers and prints the books; if no PDF comes within --book-wait s, a TODO is
+     printed instead of that part);
   4. --clients clients for --duration s, half on each server, over a mix of 2025 and 2024
      pages, while a 2025 talk's title is edited through the admin every 3 s (alternately
      on A and B): requests, errors (not 200/304), p50/p99 latency, and stale responses:
@@ -314,20 +315,49 @@ class RedisServer:
         return set(self.client.scan_iter(match=f"*page:{deploy}:*", count=1000))
 
 
+class BookWorker:
+    """`manage.py db_worker`, the programme book printer, as production runs it beside
+    the app servers (same database, same deploy id)."""
+
+    def __init__(self, env: dict):
+        self.env = {**env, "BOOK_PRINT_DELAY": "2"}
+
+    def __enter__(self):
+        self.log = open(benchlib.OUT / f"book-worker-{os.getpid()}.log", "w")
+        self.process = subprocess.Popen(
+            [benchlib.PYTHON, str(benchlib.ROOT / "manage.py"), "db_worker"],
+            env=self.env,
+            cwd=benchlib.ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
 class Servers:
-    """Gunicorn A and B (2 sync workers each) on one database and one Redis: started
-    once, stopped once (a restart is a new Servers, on new ports)."""
+    """Gunicorn A and B (2 sync workers each) and the book worker on one database and
+    one Redis: started once, stopped once (a restart is a new Servers, on new ports)."""
 
     def __init__(self, env: dict, redis_url: str, deploy: str):
         extra = {"CACHE_URL": redis_url, "DEPLOY_ID": deploy}
         self.deploy = deploy
         self.a = benchlib.Gunicorn({**env, **extra})
         self.b = benchlib.Gunicorn({**env, **extra})
+        self.worker = BookWorker({**env, **extra})
         self.running = []
 
     def start(self) -> "Servers":
         try:
-            for server in (self.a, self.b):
+            for server in (self.a, self.b, self.worker):
                 server.__enter__()
                 self.running.append(server)
         except BaseException:
@@ -1062,7 +1092,7 @@ def main():
         help="also flood a server with no store and one with a 1 GiB store (figures only)",
     )
     parser.add_argument(
-        "--book-wait", type=float, default=60, help="seconds to wait for 2024's book"
+        "--book-wait", type=float, default=180, help="seconds to wait for 2024's book"
     )
     args = parser.parse_args()
     # Stopped from outside (a test's timeout, kill): unwind, so that the servers, Redis
