@@ -301,13 +301,7 @@ class RedisServer:
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        benchlib.stop(self.process, self.log, timeout=20)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def page_keys(self, deploy: str) -> set[bytes]:
@@ -334,13 +328,7 @@ class BookWorker:
         return self
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        benchlib.stop(self.process, self.log)
 
 
 class Servers:

@@ -220,13 +220,19 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not start; see {self.log.name}")
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        stop(self.process, self.log)
+
+
+def stop(process: subprocess.Popen, log, timeout: float = 30):
+    """Stop a server the bench started (SIGTERM, then SIGKILL after `timeout`) and close
+    its log."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
 
 
 # A reverse proxy terminates TLS and says so; without it SECURE_SSL_REDIRECT answers 301.
