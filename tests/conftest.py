@@ -49,6 +49,19 @@ def no_version_feed():
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request to /en/ (or an override an
+    error cut short) leaves English active in the thread, and URLs, labels and pages
+    would follow it into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with no cached pages and no kept programmes: a rolled-back test
     may have kept either under a data version that the next test reaches again with

@@ -24,7 +24,6 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
 from django.utils.html import escape
 
 from programme import services
@@ -44,15 +43,6 @@ from programme.text import xml_safe
 from tests.test_track_contacts import admin_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def default_language():
-    """A request to /en/ leaves English active in this thread: URLs are reversed in the
-    default language, and /en is added where a test wants it."""
-    translation.activate(settings.LANGUAGE_CODE)
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -275,14 +274,6 @@ def test_exports_are_served_with_etags(client, year, suffix, content_type, start
     assert again.status_code == 304
 
 
-@pytest.fixture
-def chinese_after():
-    """A request to /en/ or translation.override leaves English active in this thread;
-    the next test's URLs and pages are Chinese again."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def test_a_time_reads_the_same_on_every_page_and_as_printed_in_the_book(client):
     from programme.exporters.book import programme_book_html
 
@@ -302,7 +293,7 @@ def test_a_time_reads_the_same_on_every_page_and_as_printed_in_the_book(client):
     assert printed in book and web not in book
 
 
-def test_people_lists_are_one_form_with_pinyin_on_english_pages(client, chinese_after):
+def test_people_lists_are_one_form_with_pinyin_on_english_pages(client):
     from programme.exporters.book import programme_book_html
 
     talk = Talk.objects.get(conference__year=2025, code="A1-1")
