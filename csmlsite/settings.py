@@ -76,10 +76,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, static files: answered with headers computed once per file at start-up (see
-    # WHITENOISE_ADD_HEADERS_FUNCTION), before anything else runs for them.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Then stored public pages, before the rest of the stack (programme/caching/).
+    # Static files are not here: the WSGI application (csmlsite/wsgi.py) answers them,
+    # and most stored pages, before Django's request handling (programme/caching/front.py).
+    # First, stored public pages, before the rest of the stack (programme/caching/).
     "programme.caching.pages.PageCache",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

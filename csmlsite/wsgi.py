@@ -1,4 +1,5 @@
-"""WSGI entry point (gunicorn csmlsite.wsgi)."""
+"""WSGI entry point (gunicorn csmlsite.wsgi): Django behind the front that answers static
+files and current stored pages first (programme/caching/front.py)."""
 
 import os
 
@@ -6,4 +7,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "csmlsite.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from programme.caching import front  # noqa: E402  (needs the settings configured above)
+
+application = front.wrap(django_application)

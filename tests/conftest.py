@@ -48,6 +48,18 @@ def no_version_feed():
     settings.VERSION_FEED = False
 
 
+@pytest.fixture
+def process_feed(settings, django_db_blocker):
+    """This process's version feed on for one test, live, and off after it."""
+    from programme.caching import feed
+
+    settings.VERSION_FEED = True
+    with django_db_blocker.unblock():
+        assert feed._feed.wait_until_live(5)
+    yield feed._feed
+    feed.restart()
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language: a request to /en/ (or an override an

@@ -205,18 +205,6 @@ def test_a_flood_of_distinct_searches_stays_within_the_store_budget(client):
     cache.clear()
 
 
-def test_static_files_never_touch_the_store_or_the_database(client, django_assert_num_queries):
-    entries = stored_entries()
-
-    with django_assert_num_queries(0):
-        response = client.get("/static/programme/site.css")
-
-    assert response.status_code == 200
-    assert response["X-Content-Type-Options"] == "nosniff"
-    response.close()  # whitenoise streams the file
-    assert stored_entries() == entries
-
-
 @override_settings(
     CACHES={
         "default": {

@@ -13,7 +13,7 @@ Everything kept is keyed on a version `deploy id : data version of its scope`:
 
 What is kept, and where:
 
-- Pages (pages.py): a middleware right after whitenoise keeps each storable response,
+- Pages (pages.py): the first middleware keeps each storable response,
   headers and all, in Django's default cache: per process (store.py, bounded in bytes)
   or shared by every app server (CACHE_URL=redis://, bounded by Redis's maxmemory; with
   Redis down, pages are rendered as if nothing were stored). A stored page is served
@@ -43,7 +43,10 @@ What is kept, and where:
   when the network does not answer. A change to a year changes every page's ETag, so the
   next refresh of the set (at most every 10 minutes) fetches it whole.
 
-Static files pass by all of this: whitenoise, the first middleware, answers them.
+The servers run the WSGI application of front.py: whitenoise answers static files there,
+and a stored page the feed (below) says is current is answered there too, before Django's
+request handling starts (a third of a warm page's cost); every other request reaches
+Django, where the middleware above answers or stores it.
 
 The versions a warm page is checked against come from this process's copy (feed.py),
 which PostgreSQL keeps current (LISTEN/NOTIFY from the same triggers): a warm page costs

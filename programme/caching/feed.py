@@ -110,6 +110,15 @@ class VersionFeed:
 _feed = VersionFeed()
 
 
+def restart():
+    """Stops this process's feed and begins a new one at its next use (the tests, which
+    turn the feed on for a test and off again). A new object: the old thread may run on
+    for up to a heartbeat, and writes only to its own."""
+    global _feed
+    _feed.stop()
+    _feed = VersionFeed()
+
+
 def announced_version(scope: int | None):
     """The version of `scope` as the feed knows it, or UNKNOWN (also when it is off)."""
     if not settings.VERSION_FEED:

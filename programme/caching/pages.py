@@ -13,12 +13,13 @@ import gzip
 import hashlib
 import logging
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -35,10 +36,11 @@ MAX_STORED_BYTES = 2 * 1024 * 1024
 
 
 class PageCache:
-    """Second to whitenoise: answers a request for a stored page of the current data
-    version without resolving the URL, running other middleware or rendering; keeps the
-    pages that views mark as storable (`page_stamp`, set by CachedPageMixin) with every
-    header the rest of the stack added (security headers, ETag, Vary, Content-Encoding).
+    """The first middleware: answers a request for a stored page of the current data
+    version without resolving the URL, running other middleware or rendering (the WSGI
+    front, front.py, answers most of them before Django starts); keeps the pages that
+    views mark as storable (`page_stamp`, set by CachedPageMixin) with every header the
+    rest of the stack added (security headers, ETag, Vary, Content-Encoding).
 
     When the database cannot say whether a stored page is current (PostgreSQL restarting,
     a failover), the page is served as it is: during the conference the last schedule we
@@ -52,21 +54,10 @@ class PageCache:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-            return self.get_response(request)  # SecurityMiddleware redirects it
-        key = page_key(request)
-        entry = store_get(key)
-        if entry is not None:
-            scope, version, last_modified, stored = entry
-            try:
-                current = versions.current_version(scope)
-            except DatabaseError as error:
-                logger.warning("Database unavailable, serving stored %s: %s", request.path, error)
-                current = version
-            if current == version:
-                return get_conditional_response(
-                    request, etag=stored["ETag"], last_modified=last_modified, response=stored
-                )
+        key = page_key(request.META, request.path_info)
+        page = stored_page(key, current_by_database)
+        if page is not None:
+            return page.answer(request)
         response = self.get_response(request)
         stamp = getattr(response, "page_stamp", None)
         if (
@@ -75,11 +66,66 @@ class PageCache:
             and not response.cookies
             and len(response.content) <= MAX_STORED_BYTES
         ):
-            # The response itself, pickled (as Django's cache middleware keeps them): its
-            # headers come back without being checked and encoded again one by one.
-            last_modified = int(stamp.changed_at.timestamp())
-            store_set(key, (stamp.scope, stamp.version, last_modified, response))
+            store_set(key, StoredPage.of(response, stamp))
         return response
+
+
+class StoredPage(NamedTuple):
+    """A page as the store keeps it: plain values, which unpickle in a tenth of the time
+    an HttpResponse takes (it is unpickled on every warm hit)."""
+
+    scope: int | None
+    version: int
+    last_modified: int  # seconds since the epoch
+    status: str  # "200 OK"
+    headers: list[tuple[str, str]]  # every header the stack added (no cookies: not stored)
+    content: bytes
+
+    @classmethod
+    def of(cls, response, stamp: versions.Stamp):
+        return cls(
+            stamp.scope,
+            stamp.version,
+            int(stamp.changed_at.timestamp()),
+            f"{response.status_code} {response.reason_phrase}",
+            list(response.items()),
+            response.content,
+        )
+
+    def answer(self, request):
+        """This page as the answer to `request`: itself, or the 304 (or 412) its ETag and
+        date give a conditional request, by Django's rules."""
+        response = HttpResponse(self.content, status=int(self.status[:3]), headers=self.headers)
+        return get_conditional_response(
+            request, etag=response["ETag"], last_modified=self.last_modified, response=response
+        )
+
+
+CONDITIONS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+def stored_page(key: str, is_current) -> StoredPage | None:
+    """The page stored under `key` while `is_current(scope, version)` says it is current.
+    The one lookup of the store, for PageCache and the WSGI front (front.py)."""
+    page = store_get(key)
+    if page is None or not is_current(page.scope, page.version):
+        return None
+    return page
+
+
+def current_by_database(scope, version) -> bool:
+    """PageCache's test: the version now, from the feed or the database. When the
+    database cannot say (PostgreSQL restarting, a failover), the page is served as it is."""
+    try:
+        return versions.current_version(scope) == version
+    except DatabaseError as error:
+        logger.warning("Database unavailable, serving a stored page: %s", error)
+        return True
 
 
 # The store is a shortcut, never a dependency: with Redis down (restarting, out of
@@ -99,21 +145,32 @@ def store_set(key: str, entry):
         logger.warning("Page store unavailable, not storing: %s", error)
 
 
-def page_key(request) -> str:
-    """Scheme and host (calendars and frab files carry absolute links), path, the query
-    in a canonical order and the encoding, under the deploy id: a new release never
-    reads what an old one stored.
+def page_key(meta, path_info: str) -> str:
+    """From the WSGI environ alone, so that the front finds what PageCache stored: what
+    decides the scheme (calendars and frab files carry absolute links), the host, the
+    path (Django's decoded `path_info`), the query's parameters in sorted order,
+    and the encoding, under the deploy id: a new release never reads what an old one
+    stored.
 
     The Host header as sent, not `get_host()`: a page is stored only after Django has
     validated the host of the request that rendered it, so an unknown host never finds
-    an entry, and the lookup saves the validation (a fifth of a warm hit)."""
-    meta = request.META
+    an entry, and the lookup saves the validation (a fifth of a warm hit). Likewise the
+    scheme: a request Django would redirect to https is never stored."""
+    proxy = settings.SECURE_PROXY_SSL_HEADER  # (environ key, value meaning https) or None
     query = meta.get("QUERY_STRING", "")
-    if query:
-        query = urlencode(sorted(request.GET.lists()), doseq=True)
-    host = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
-    encoding = "gzip" if accepts_gzip(request) else "identity"
-    raw = f"{request.scheme}|{host}|{request.path}|{query}|{encoding}"
+    if query:  # parsed as Django parses it: written otherwise, the same values share a key
+        parsed = QueryDict(query.encode("iso-8859-1"))
+        query = urlencode(sorted(parsed.lists()), doseq=True)
+    raw = "|".join(
+        (
+            meta.get("wsgi.url_scheme", ""),
+            meta.get(proxy[0], "") if proxy else "",
+            meta.get("HTTP_HOST") or meta.get("SERVER_NAME", ""),
+            path_info,
+            query,
+            "gzip" if _accepts_gzip(meta.get("HTTP_ACCEPT_ENCODING", "")) else "identity",
+        )
+    )
     digest = hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()
     return f"page:{deploy_id()}:{digest}"
 
