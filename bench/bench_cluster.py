@@ -411,8 +411,8 @@ class Check:
 class Run:
     """The state the checks share: environment, database, Redis, the edited talk."""
 
-    def __init__(self, env, redis_server, args):
-        self.env, self.redis, self.args = env, redis_server, args
+    def __init__(self, env, redis_server, args, database=DATABASE):
+        self.env, self.redis, self.args, self.database = env, redis_server, args, database
         self.username = "cluster-bench"
         self.password = secrets.token_urlsafe(24)
         benchlib.manage(
@@ -435,7 +435,7 @@ class Run:
         self.mark = 0  # the last edit's number
 
     def sql(self, query: str) -> str:
-        return benchlib.psql(query, DATABASE).strip()
+        return benchlib.psql(query, self.database).strip()
 
     def edit(self, admin: Admin) -> tuple[int, float]:
         self.mark += 1
@@ -860,6 +860,19 @@ def check_load(run: Run, servers: Servers) -> Check:
         p99_ms_by_page={p: percentile(sorted(v), 99) for p, v in by_path.items()},
     )
     return check
+
+
+def edit_storm(env: dict, database: str, *, duration: int, clients: int) -> Check:
+    """Check 4 alone, on a Redis and two servers of its own over `database`: bench_load
+    ends with it, so that one run shows every rate and the storm's freshness count."""
+    args = argparse.Namespace(duration=duration, clients=clients)
+    with RedisServer() as redis_server:
+        run = Run(env, redis_server, args, database)
+        servers = Servers(env, redis_server.url, DEPLOYS[0]).start()
+        try:
+            return check_load(run, servers)
+        finally:
+            servers.stop()
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,10 @@ fixtures/*.yaml, collects static files with the manifest into bench/out/static, 
   1. warm page cache, wrk -c16 for --duration s per URL (static file first),
   2. warm page cache, wrk -c64 for --long s on schedule, session, talk, search,
   3. conditional requests (If-None-Match with the page's ETag: 304s), -c16,
-  4. a second gunicorn with CACHE_URL=dummy:// (every request renders), -c16.
+  4. a second gunicorn with CACHE_URL=dummy:// (every request renders), -c16,
+  5. with --storm N: the edit storm of bench_cluster.py (check 4: 64 clients on two
+     servers sharing Redis for N s, a talk edited through the admin every 3 s, every
+     response checked for freshness), so that one run holds every figure of issue 16.
 Each URL is checked first (expected status, no redirect) and warmed for 2 s. gunicorn is
 stopped at the end of each phase and the database dropped. Prints markdown tables and
 writes bench/out/load-*.json.
@@ -24,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_cluster
 import benchlib
 
 DATABASE = "csml_bench_load"
@@ -199,6 +203,9 @@ def main():
     parser.add_argument(
         "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
     )
+    parser.add_argument(
+        "--storm", type=int, default=0, help="seconds of bench_cluster's edit storm at the end"
+    )
     args = parser.parse_args()
     extra = {"Accept-Encoding": "gzip"} if args.gzip else {}
     if not shutil.which("wrk"):
@@ -253,6 +260,16 @@ def main():
                     rows,
                     pretalx=True,
                 )
+            )
+        if args.storm:
+            print("edit storm (bench_cluster.py check 4)", flush=True)
+            storm = bench_cluster.edit_storm(env, DATABASE, duration=args.storm, clients=64)
+            storm.print()
+            results["storm"] = storm.as_dict()
+            tables.append(
+                "#### Edit storm (bench_cluster.py check 4)\n\n"
+                + f"**{storm.verdict}** {storm.title}\n\n"
+                + "\n".join(f"- {line}" for line in storm.lines)
             )
     finally:
         benchlib.drop_database(DATABASE)
