@@ -18,9 +18,10 @@ setup: $(VENV)/.installed
 # chromium and the CJK fonts run the browser tests and screenshots, pango lays out the
 # PDF programme book (WeasyPrint), poppler-utils reads it back in the tests and
 # zbar-tools reads its QR codes; redis-server is the shared page store of the cluster
-# bench (bench/bench_cluster.py and its slow test start a private one on 127.0.0.1).
+# bench (bench/bench_cluster.py and its slow test start a private one on 127.0.0.1);
+# default-jre-headless runs the W3C HTML checker (vnu.jar, tests/test_html_validity.py).
 DEBIAN_PACKAGES := gettext chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 poppler-utils \
-	zbar-tools redis-server
+	zbar-tools redis-server default-jre-headless
 system-packages:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

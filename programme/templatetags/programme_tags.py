@@ -81,6 +81,18 @@ def time_range(scheduled, time_format="H:i") -> str:
     return f"{time_filter(scheduled.start, time_format)}–{time_filter(scheduled.end, time_format)}"
 
 
+@register.filter
+def time_range_html(scheduled):
+    """`time_range` as HTML, with each end in its own <time> and its day for machines:
+    a range is no valid `datetime`, so one <time> around `08:30–10:00` is invalid HTML."""
+    return format_html(
+        '<time datetime="{date}T{start}">{start}</time>–<time datetime="{date}T{end}">{end}</time>',
+        date=scheduled.date.isoformat(),
+        start=time_filter(scheduled.start, "H:i"),
+        end=time_filter(scheduled.end, "H:i"),
+    )
+
+
 # The two fragments below are on every talk of the schedule and the book of abstracts:
 # as simple tags they render many times faster than {% include %} (measured: the
 # schedule's render time is mostly includes).
