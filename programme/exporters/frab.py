@@ -402,9 +402,9 @@ def frab_xml(programme: Programme, *, base_url: str, version: str) -> bytes:
     data = frab_data(programme, base_url=base_url, version=version)
 
     def add(parent, tag: str, text=None, **attributes) -> ET.Element:
-        element = ET.SubElement(parent, tag, {k: xml_safe(v) for k, v in attributes.items()})
+        element = ET.SubElement(parent, tag, {k: str(v) for k, v in attributes.items()})
         if text is not None:
-            element.text = xml_safe(text)
+            element.text = str(text)
         return element
 
     root = ET.Element("schedule")
@@ -454,4 +454,6 @@ def frab_xml(programme: Programme, *, base_url: str, version: str) -> bytes:
     ET.indent(root)
     # Serialised to text and encoded once: with encoding="utf-8" ElementTree encodes
     # each of its ~150,000 small writes separately, which took half the export's time.
-    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode()
+    # Characters XML cannot carry are dropped from the whole text in one pass, not from
+    # each of its ~300,000 values (escaping never makes them).
+    return XML_DECLARATION + xml_safe(ET.tostring(root, encoding="unicode")).encode()
