@@ -91,12 +91,67 @@ def test_calendar_uids_survive_a_reimport(client, tmp_path):
 # Our serialisation (programme.exporters.ics.serialise) against icalendar's own.
 
 
-def icalendar_serialisation(calendar):
-    """What icalendar itself writes: its own VTIMEZONE and its own folding."""
-    if calendar.subcomponents:
-        calendar.subcomponents.pop(0)  # ours, to be made again by icalendar
-        calendar.add_missing_timezones()
+def icalendar_serialisation(name, events, stamp):
+    """The same calendar built and written by icalendar itself: its objects, its own
+    VTIMEZONE, its own escaping and folding. One difference, on purpose: the calendar's
+    name is escaped as TEXT (RFC 7986's NAME is), where icalendar writes an X- property
+    as given, and fails on a line break in it; no year's name has a character that
+    tells them apart."""
+    from icalendar import Calendar, Event, vText
+
+    from programme.exporters.ics import SHANGHAI
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//CSML//Programme//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", vText(name))
+    calendar.add("x-wr-timezone", "Asia/Shanghai")
+    for event in events:
+        entry = Event()
+        entry.add("uid", event.uid)
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", dt.datetime.combine(event.date, event.start, tzinfo=SHANGHAI))
+        entry.add("dtend", dt.datetime.combine(event.date, event.end, tzinfo=SHANGHAI))
+        entry.add("summary", event.summary)
+        for field in ("location", "description", "url"):
+            if getattr(event, field):
+                entry.add(field, getattr(event, field))
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+HOSTILE_TEXTS = [
+    "a, b; c \\ d",
+    "line\nbreak\r\nand\rcarriage",
+    r"a written \N and \n and \, escape",
+    "扩散模型 😀" * 20,
+    "^caret^ and \\" * 9,
+    "",
+]
+
+
+def test_hostile_texts_are_written_as_icalendar_writes_them():
+    from programme.exporters import ics
+
+    stamp = dt.datetime(2025, 8, 1, 12, 30, 15, 999, tzinfo=dt.UTC)
+    events = [
+        ics.CalendarEvent(
+            uid=f"{n}-{text}@example.org",
+            date=dt.date(2025, 8, 9),
+            start=dt.time(8, 30),
+            end=dt.time(9, 45, 30),
+            summary=text,
+            location=text,
+            description=text * 3,
+            url="https://csml.example/2025/talks/A1-1/?a=1,2;b",
+        )
+        for n, text in enumerate(HOSTILE_TEXTS)
+    ]
+    for name in HOSTILE_TEXTS:
+        assert ics.serialise(name, events, stamp) == icalendar_serialisation(name, events, stamp)
+    assert ics.serialise("empty", [], stamp) == icalendar_serialisation("empty", [], stamp)
 
 
 @pytest.mark.parametrize("year", YEARS)
