@@ -88,3 +88,29 @@ def test_a_stored_page_is_served_without_a_query(client, process_feed, django_as
 
     assert again.content == first.content
     assert not_modified.status_code == 304
+
+
+def test_a_year_page_on_a_miss_reads_its_conference_only_after_a_change(
+    process_feed, client, django_db_blocker
+):
+    """The conference of a year is read once per version (programmes.py keeps it) while
+    the feed vouches for the version; unpublishing the year is a change like any other."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with django_db_blocker.unblock():
+        assert client.get("/2025/talks/A1-1/").status_code == 200
+        cache.clear()  # the page store: the next request renders again
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/2025/talks/A1-1/").status_code == 200
+        # Only the speakers' talks in other years, read per request; not the conference.
+        assert len(queries) == 1
+        assert "data_version" not in queries.captured_queries[0]["sql"]
+
+        conference = Conference.objects.get(year=2025)
+        try:
+            Conference.objects.filter(pk=conference.pk).update(published=False)
+            assert wait_for(lambda: client.get("/2025/talks/A1-1/").status_code == 404, 1)
+        finally:
+            Conference.objects.filter(pk=conference.pk).update(published=True)

@@ -23,6 +23,7 @@ from programme.models import Conference
 from programme.queries import Programme, programme_for_conference
 
 _kept: dict[int, tuple[int, Programme]] = {}  # conference id -> (data version, programme)
+_conferences: dict[int, Conference] = {}  # year -> its published conference, with stamp
 _lock = Lock()
 
 
@@ -42,8 +43,21 @@ def year_programme(conference: Conference) -> Programme:
     return programme
 
 
+def keep_conference(conference: Conference):
+    """The published conference of its year as just read with its stamp, for
+    `versions.conference_with_stamp` to return while the feed says that version is
+    current. Shared by the requests of this process like the programmes."""
+    _conferences[conference.year] = conference
+
+
+def kept_conference(year: int) -> Conference | None:
+    return _conferences.get(year)
+
+
 def forget_all():
-    """Drop every kept programme. Tests call it: a rolled-back test may have kept a year
-    under a version number that the next test reaches again with other data."""
+    """Drop every kept programme and conference. Tests call it: a rolled-back test may
+    have kept a year under a version number that the next test reaches again with other
+    data."""
     with _lock:
         _kept.clear()
+        _conferences.clear()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from programme.caching import feed
+from programme.caching import feed, programmes
 from programme.models import Conference, DataVersion
 
 OVERALL = None  # the scope of pages that span years
@@ -47,12 +47,24 @@ def overall() -> Stamp:
 
 def conference_with_stamp(year: int, *, drafts: bool = False) -> Conference | None:
     """The published conference of `year` (or a draft too, for staff previews) with its
-    `stamp`, in one query; None if there is none."""
+    `stamp`, in one query; None if there is none.
+
+    Without the query when this process's copy of the versions (feed.py) says the year
+    is still at the version the conference was last read at: a version stands for the
+    same committed data, the conference's own row included (a write to it bumps the
+    version, publishing and unpublishing too), so the conference read then is the one
+    the query would return (kept by programmes.py, with the programmes)."""
+    if not drafts:
+        known = programmes.kept_conference(year)
+        if known is not None and feed.announced_version(known.pk) == known.stamp.version:
+            return known
     found = list(Conference.objects.raw(CONFERENCE_SQL, [year, drafts]))
     if not found:
         return None
     conference = found[0]
     conference.stamp = Stamp(conference.pk, conference.data_version, conference.data_changed_at)
+    if not drafts:
+        programmes.keep_conference(conference)
     return conference
 
 
