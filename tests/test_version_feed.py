@@ -114,3 +114,18 @@ def test_a_year_page_on_a_miss_reads_its_conference_only_after_a_change(
             assert wait_for(lambda: client.get("/2025/talks/A1-1/").status_code == 404, 1)
         finally:
             Conference.objects.filter(pk=conference.pk).update(published=True)
+
+
+@pytest.mark.django_db
+def test_pages_across_years_take_their_stamp_from_the_feed(process_feed, client):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get("/people/liu-yong/")
+    cache.clear()  # the page store: the next request renders again
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get("/people/liu-yong/")
+
+    assert again.status_code == 200
+    assert again["Last-Modified"] == first["Last-Modified"]
+    assert not [q for q in queries.captured_queries if "programme_dataversion" in q["sql"]]

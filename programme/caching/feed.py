@@ -36,7 +36,8 @@ UNKNOWN = object()  # the copy cannot be trusted: ask the database
 class VersionFeed:
     def __init__(self, heartbeat: float = HEARTBEAT):
         self.heartbeat = heartbeat
-        self._versions: dict[int | None, int] | None = None
+        # scope -> (version, changed_at), as programme_dataversion has them
+        self._versions: dict[int | None, tuple] | None = None
         self._read_at = 0.0
         self._pid = None  # the process the thread runs in: a forked worker starts its own
         self._lock = threading.Lock()
@@ -44,6 +45,11 @@ class VersionFeed:
 
     def version(self, scope: int | None):
         """The current version of `scope` (None if the year is gone), or UNKNOWN."""
+        row = self.row(scope)
+        return row if row is UNKNOWN or row is None else row[0]
+
+    def row(self, scope: int | None):
+        """(version, changed_at) of `scope` now, None if the year is gone, or UNKNOWN."""
         if self._pid != os.getpid():
             self._start()
         versions = self._versions
@@ -102,8 +108,10 @@ class VersionFeed:
             wrapper.close()
 
     def _read(self, connection):
-        rows = connection.execute("SELECT conference_id, version FROM programme_dataversion")
-        self._versions = dict(rows.fetchall())
+        rows = connection.execute(
+            "SELECT conference_id, version, changed_at FROM programme_dataversion"
+        )
+        self._versions = {scope: (version, changed_at) for scope, version, changed_at in rows}
         self._read_at = time.monotonic()
 
 
@@ -124,3 +132,11 @@ def announced_version(scope: int | None):
     if not settings.VERSION_FEED:
         return UNKNOWN
     return _feed.version(scope)
+
+
+def announced_row(scope: int | None):
+    """(version, changed_at) of `scope` as the feed knows it, None if the year is gone,
+    or UNKNOWN (also when it is off)."""
+    if not settings.VERSION_FEED:
+        return UNKNOWN
+    return _feed.row(scope)
