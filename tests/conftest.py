@@ -10,6 +10,16 @@ pytest_plugins = ["tests.browser"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 YEARS = (2022, 2024, 2025)
+# The URL names of a year's HTML pages (programme/urls.py).
+YEAR_HTML_PAGES = (
+    "conference-home",
+    "schedule",
+    "abstracts",
+    "speakers",
+    "organisation",
+    "contacts",
+    "changes",
+)
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +56,30 @@ def no_version_feed():
     from django.conf import settings
 
     settings.VERSION_FEED = False
+
+
+@pytest.fixture
+def committed_retitle(django_db_blocker):
+    """A function that retitles a 2025 talk in a committed transaction (the tests' own
+    are rolled back, and PostgreSQL announces committed changes only); the titles are
+    put back afterwards. The test runs with database access unblocked."""
+    from programme.models import Talk
+
+    undo = []
+
+    def retitle(code, title):
+        talk = Talk.objects.get(conference__year=2025, code=code)
+        undo.append((talk, talk.title))
+        talk.title = title
+        talk.save()
+
+    with django_db_blocker.unblock():
+        try:
+            yield retitle
+        finally:
+            for talk, title in reversed(undo):
+                talk.title = title
+                talk.save()
 
 
 @pytest.fixture

@@ -25,19 +25,10 @@ from django.utils import translation
 from programme import services
 from programme.middleware import DatabaseUnavailable
 from programme.models import Conference, Person, Session, Talk
-from tests.conftest import YEARS
+from tests.conftest import YEAR_HTML_PAGES, YEARS
 
 pytestmark = pytest.mark.django_db
 
-YEAR_PAGES = (
-    "conference-home",
-    "schedule",
-    "abstracts",
-    "speakers",
-    "organisation",
-    "contacts",
-    "changes",
-)
 LANGUAGE_PREFIXES = ("", "/en")  # Chinese at /2025/, English at /en/2025/
 CHECKER_SECONDS = 300
 CHECKER_OPTIONS = ("--format", "json", "--stdout", "--errors-only", "--exit-zero-always")
@@ -116,7 +107,7 @@ def page_paths() -> dict[str, int]:
     """Each public page's path (Chinese) and the status it answers with."""
     paths = {}
     for year in YEARS:
-        paths |= {reverse(f"programme:{page}", args=[year]): 200 for page in YEAR_PAGES}
+        paths |= {reverse(f"programme:{page}", args=[year]): 200 for page in YEAR_HTML_PAGES}
         paths |= {session.get_absolute_url(): 200 for session in sample_sessions(year)}
         paths |= {talk.get_absolute_url(): 200 for talk in sample_talks(year)}
     paths |= {person.get_absolute_url(): 200 for person in sample_people()}

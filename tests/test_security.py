@@ -40,6 +40,7 @@ from programme.models import (
     TalkSpeaker,
 )
 from programme.text import xml_safe
+from tests.conftest import YEAR_HTML_PAGES
 from tests.test_track_contacts import admin_form_data
 
 pytestmark = pytest.mark.django_db
@@ -995,12 +996,7 @@ def test_failures_on_one_sign_in_page_count_on_the_other(client, accounts):
 
 
 YEAR_PAGE_NAMES = (
-    "conference-home",
-    "schedule",
-    "abstracts",
-    "speakers",
-    "organisation",
-    "contacts",
+    *(name for name in YEAR_HTML_PAGES if name != "changes"),
     "schedule-ics",
     "schedule-xml",
     "schedule-json",

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from programme.caching import feed
-from programme.models import Conference, Talk
+from programme.models import Conference
 
 
 def wait_for(condition, timeout):
@@ -29,33 +29,14 @@ def live_feed(django_db_blocker):
         versions.stop()
 
 
-@pytest.fixture
-def committed(django_db_blocker):
-    """Changes made through this fixture are committed (the tests' own transactions are
-    rolled back, and PostgreSQL announces committed changes only); undone afterwards."""
-    undo = []
-
-    def retitle(code, title):
-        talk = Talk.objects.get(conference__year=2025, code=code)
-        undo.append((talk, talk.title))
-        talk.title = title
-        talk.save()
-
-    with django_db_blocker.unblock():
-        yield retitle
-        for talk, title in reversed(undo):
-            talk.title = title
-            talk.save()
-
-
 def test_a_committed_change_reaches_the_feed_at_once_and_only_for_its_year(
-    live_feed, committed, django_db_blocker
+    live_feed, committed_retitle, django_db_blocker
 ):
     with django_db_blocker.unblock():
         year = dict(Conference.objects.values_list("year", "pk"))
     before = {y: live_feed.version(year[y]) for y in (2024, 2025)}
 
-    committed("A1-1", "A title announced by PostgreSQL")
+    committed_retitle("A1-1", "A title announced by PostgreSQL")
     started = time.monotonic()
 
     assert wait_for(lambda: live_feed.version(year[2025]) != before[2025], timeout=1)
