@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import groupby
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -22,6 +23,7 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,11 +32,13 @@ from django.db.models import (
     When,
     Window,
 )
+from django.db.models.functions import JSONObject
 
 from programme.caching.urls import url_for
 from programme.models import (
     CommitteeMembership,
     Conference,
+    Contact,
     ItemHost,
     Person,
     ProgrammeItem,
@@ -42,6 +46,7 @@ from programme.models import (
     SessionChair,
     Talk,
     TalkSpeaker,
+    Track,
 )
 from programme.search_index import contains
 
@@ -197,8 +202,9 @@ class Programme:
 
 def programme_for_conference(conference: Conference) -> Programme:
     """Everything of a year in four queries: items (with room), sessions (with room,
-    track), talks, and all chairs, hosts and speakers. Each session gets `ordered_talks`,
-    each item `talk_or_none`, each talk `session_or_item`."""
+    track and the track's contacts), talks, and all chairs, hosts and speakers. Each
+    session gets `ordered_talks` and `track_contacts`, each item `talk_or_none`, each
+    talk `session_or_item`."""
     items = list(
         ProgrammeItem.objects.filter(conference=conference)
         .select_related("room")
@@ -207,6 +213,7 @@ def programme_for_conference(conference: Conference) -> Programme:
     sessions = list(
         Session.objects.filter(conference=conference)
         .select_related("room", "track")
+        .annotate(contact_rows=_track_contact_rows())
         .order_by("date", "start", "end", "code")
     )
     talks = list(
@@ -228,8 +235,13 @@ def programme_for_conference(conference: Conference) -> Programme:
             by_session[talk.session_id].append(talk)
         else:
             item_talk[talk.item_id] = talk
+    contacts = {}
     for session in sessions:
         session.conference = conference
+        session.track_contacts = [
+            contacts.setdefault(row["pk"], Contact(conference=conference, **row))
+            for row in session.contact_rows
+        ]
         session.ordered_talks = by_session[session.pk]
         for talk in session.ordered_talks:
             talk.session = session
@@ -240,6 +252,48 @@ def programme_for_conference(conference: Conference) -> Programme:
     invited = sorted((t for t in talks if t.item_id), key=lambda t: (t.item.date, t.item.start))
     in_sessions = [t for s in sessions for t in s.ordered_talks]
     return Programme(conference, items, sessions, invited + in_sessions)
+
+
+def _track_contact_rows() -> ArraySubquery:
+    """The contacts of a session's track, in printed order, as one array column of the
+    sessions' own query: a session page names them without a query of its own (a few
+    sessions' tracks have contacts: the student sessions' contact in 2025)."""
+    contacts = Contact.objects.filter(tracks=OuterRef("track_id")).order_by("position")
+    fields = JSONObject(pk="pk", name="name", role="role", email="email", phone="phone")
+    return ArraySubquery(contacts.values(row=fields))
+
+
+@dataclass(frozen=True)
+class SessionLink:
+    year: int
+    code: str
+
+    def get_absolute_url(self) -> str:
+        return url_for("programme:session-detail", self.year, self.code)
+
+
+def contacts_for_conference(conference: Conference) -> list[Contact]:
+    """The contacts in printed order, each with `ordered_tracks`: the tracks they look
+    after, each with `session_links` to its sessions in programme order. Two queries:
+    the contacts, then their tracks with the session codes gathered in an array column
+    (however many sessions a track has)."""
+    codes = (
+        Session.objects.filter(track=OuterRef("pk"))
+        .order_by("date", "start", "code")
+        .values("code")
+    )
+    tracks = Track.objects.annotate(session_codes=ArraySubquery(codes)).order_by("position")
+    contacts = list(
+        conference.contacts.prefetch_related(
+            Prefetch("tracks", queryset=tracks, to_attr="ordered_tracks")
+        ).order_by("position")
+    )
+    for contact in contacts:
+        for track in contact.ordered_tracks:
+            track.session_links = [
+                SessionLink(conference.year, code) for code in track.session_codes
+            ]
+    return contacts
 
 
 # ---------------------------------------------------------------------------

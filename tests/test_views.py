@@ -138,6 +138,45 @@ def test_contacts_show_student_session_contact_with_mailto(client):
     assert "学生分会联系人" in html
 
 
+def test_session_page_of_a_track_with_a_contact_names_the_contact(client):
+    e1 = text_of(client.get(reverse("programme:session-detail", args=[2025, "E1"])))
+    a1 = text_of(client.get(reverse("programme:session-detail", args=[2025, "A1"])))
+
+    contacts = re.findall(r'<dd class="facts__contact">(.*?)</dd>', e1, re.S)
+    assert len(contacts) == 1
+    assert '<strong class="contact__name">王铭泽</strong>' in contacts[0]
+    assert '<span class="badge badge--track">学生分会联系人</span>' in contacts[0]
+    assert 'href="mailto:mingzewang@stu.pku.edu.cn"' in contacts[0]
+    assert "facts__contact" not in a1  # the parallel sessions' track has no contact
+
+
+def contact_sessions(html: str) -> dict[str, list[tuple[str, str]]]:
+    """{contact's name: [(link, code) of each session listed under them]}."""
+    listed = {}
+    for item in re.findall(r'<li class="contact[^"]*">(.*?)</li>', html, re.S):
+        name = re.search(r'class="contact__name">([^<]+)<', item).group(1)
+        listed[name] = re.findall(r'<a class="code-link" href="([^"]+)">([^<]+)</a>', item)
+    return listed
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_contacts_page_lists_the_sessions_each_contact_looks_after(client, prefix):
+    html = text_of(client.get(f"{prefix}/2025/contacts/"))
+
+    student_sessions = [(f"{prefix}/2025/sessions/E{n}/", f"E{n}") for n in range(1, 9)]
+    assert contact_sessions(html) == {"吴磊": [], "袁坤": [], "王铭泽": student_sessions}
+
+
+def test_frab_links_are_one_small_line_for_apps(client):
+    html = text_of(client.get(reverse("programme:schedule", args=[2025])))
+
+    lines = re.findall(r'<p class="for-apps">(.*?)</p>', html, re.S)
+    assert len(lines) == 1 and lines[0].startswith("供应用程序使用：")
+    for export in ("schedule.xml", "schedule.json", "schedule.ics"):
+        assert f'href="/2025/{export}"' in lines[0]
+    assert html.count('href="/2025/schedule.xml"') == html.count('href="/2025/schedule.json"') == 1
+
+
 def test_archive_lists_published_years_newest_first(client):
     response = client.get(reverse("programme:archive"))
 

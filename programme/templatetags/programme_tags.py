@@ -2,9 +2,9 @@ import re
 
 from django import template
 from django.template.defaultfilters import time as time_filter
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, json_script
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from programme import names, rich_text, text
@@ -143,4 +143,17 @@ def star(code, label):
         code,
         _("Add to my schedule"),
         _("Add %(label)s to my schedule") % {"label": label},
+    )
+
+
+@register.simple_tag
+def star_texts():
+    """The words site.js writes beside the stars, in the page's language (the script has
+    no catalogue of its own), for the pages that have stars: `{items}` is filled in."""
+    return json_script(
+        {
+            "overlap": _("Overlaps with %(items)s") % {"items": "{items}"},
+            "separator": pgettext("between the names of overlapping talks", "; "),
+        },
+        "star-texts",
     )

@@ -146,7 +146,7 @@ class ContactsView(YearPageMixin, TemplateView):
     template_name = "programme/contacts.html"
 
     def get_context_data(self, **kwargs):
-        contacts = list(self.conference.contacts.prefetch_related("tracks").order_by("position"))
+        contacts = queries.contacts_for_conference(self.conference)
         return super().get_context_data(contacts=contacts)
 
 

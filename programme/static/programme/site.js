@@ -1,8 +1,15 @@
 /* CSML programme site: progressive enhancements. Every page works without this script.
  *
- * - Stars: a personal agenda kept in localStorage, one list of codes per year.
- * - Schedule: day tabs, filters by track / room / starred, overlap warning, .ics link.
+ * - Stars: a personal agenda kept in localStorage, one list of codes per year. Beside
+ *   each starred talk or session whose time overlaps another starred one, a note names
+ *   the others (on the schedule, a session page and a talk page alike).
+ * - Schedule: day tabs and an "all days" view (what "my schedule" opens on), filters by
+ *   track / room / starred, and, when the day shown has nothing that matches, a message
+ *   that says so and offers the days that have matches; the .ics link of the stars.
  * - Home: the "now and next" panel during the conference (Asia/Shanghai time).
+ *
+ * The words it writes come from the page, in the page's language: the schedule's
+ * messages in data-text-* attributes, the stars' in <script id="star-texts">.
  */
 (function () {
   "use strict";
@@ -10,28 +17,144 @@
   var yearMatch = location.pathname.match(/\/(\d{4})\//);
   var YEAR = yearMatch ? yearMatch[1] : null;
   var STORE_KEY = "csml-stars-" + YEAR;
+  /* What each starred code stands for (label, day, times, session), as last seen on a page
+   * of the year: a talk page can then name the session starred on the schedule that it
+   * overlaps. Only starred codes are kept. */
+  var INFO_KEY = "csml-star-info-" + YEAR;
 
-  function readStars() {
+  function readJSON(key, fallback) {
     try {
-      return JSON.parse(localStorage.getItem(STORE_KEY) || "[]");
+      var value = JSON.parse(localStorage.getItem(key));
+      return value === null ? fallback : value;
     } catch (e) {
-      return [];
+      return fallback;
     }
   }
 
-  function writeStars(codes) {
+  function writeJSON(key, value) {
     try {
-      localStorage.setItem(STORE_KEY, JSON.stringify(codes));
+      localStorage.setItem(key, JSON.stringify(value));
     } catch (e) {
       /* private mode: stars last for this page only */
     }
+  }
+
+  function readStars() {
+    var stars = readJSON(STORE_KEY, []);
+    return Array.isArray(stars) ? stars : [];
+  }
+
+  function writeStars(codes) {
+    writeJSON(STORE_KEY, codes);
   }
 
   function $all(selector, root) {
     return Array.prototype.slice.call((root || document).querySelectorAll(selector));
   }
 
+  function textOf(element) {
+    var copy = element.cloneNode(true);
+    $all(".star, .badge, .visually-hidden, .overlap-note", copy).forEach(function (node) {
+      node.parentNode.removeChild(node);
+    });
+    return copy.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  var starTexts = document.getElementById("star-texts");
+  var TEXTS = starTexts
+    ? JSON.parse(starTexts.textContent)
+    : { overlap: "Overlaps with {items}", separator: "; " };
+
   /* ---- stars ---------------------------------------------------------- */
+
+  /* What the star `button` stands for: its label (code and title as the page shows
+   * them), day and times (of its row, or of the session it is in), and its group: the
+   * session, since a session and its own talks never clash. Null if the page gives no
+   * time for it. */
+  function describe(button) {
+    var code = button.dataset.star;
+    var row = document.querySelector('[data-star-row="' + CSS.escape(code) + '"]');
+    var timed = button.closest("[data-start]") || (row && row.closest("[data-start]"));
+    if (!timed) return null;
+    var card = button.closest(".session");
+    var holder = button.closest(".talk-line") || button.closest("h1, h2, h3, h4");
+    if (!holder && card) holder = card.querySelector(".session__title");
+    var label = holder ? textOf(holder) : "";
+    return {
+      label: label.indexOf(code) === 0 ? label : (code + " " + label).trim(),
+      group: (row && row.dataset.starGroup) || (card ? card.id.replace("session-", "") : code),
+      date: timed.dataset.date,
+      start: timed.dataset.start,
+      end: timed.dataset.end,
+    };
+  }
+
+  /* The starred codes' descriptions: this page's, kept for the other pages of the year,
+   * and those kept from other pages for the codes this page does not show. */
+  function starInfo(stars) {
+    var kept = readJSON(INFO_KEY, {});
+    var info = {};
+    stars.forEach(function (code) {
+      if (kept[code]) info[code] = kept[code];
+    });
+    $all("[data-star]").forEach(function (button) {
+      var code = button.dataset.star;
+      if (stars.indexOf(code) === -1) return;
+      var described = describe(button);
+      if (described) info[code] = described;
+    });
+    writeJSON(INFO_KEY, info);
+    return info;
+  }
+
+  /* {code: [labels of the starred things it overlaps]}: two starred things overlap when
+   * their times intersect on the same day, unless they are of the same session. */
+  function overlaps(stars, info) {
+    var found = {};
+    for (var i = 0; i < stars.length; i++) {
+      for (var j = i + 1; j < stars.length; j++) {
+        var a = info[stars[i]], b = info[stars[j]];
+        if (!a || !b || a.group === b.group || a.date !== b.date) continue;
+        if (a.start < b.end && b.start < a.end) {
+          (found[stars[i]] = found[stars[i]] || []).push(b.label);
+          (found[stars[j]] = found[stars[j]] || []).push(a.label);
+        }
+      }
+    }
+    return found;
+  }
+
+  /* The note goes right after the star's line: inside a talk line, else after the
+   * heading (or session header) the star is in. */
+  function placeNote(button, note) {
+    if (button.closest(".talk-line")) {
+      button.parentNode.appendChild(note);
+      return;
+    }
+    var after = button.closest("h1, h2, h3, h4, .session__head") || button;
+    after.parentNode.insertBefore(note, after.nextSibling);
+  }
+
+  function noteOverlaps(found) {
+    $all("[data-overlap-note]").forEach(function (note) {
+      note.parentNode.removeChild(note);
+    });
+    $all("[data-star]").forEach(function (button) {
+      var code = button.dataset.star;
+      var others = found[code];
+      if (!others || button.hidden) {
+        button.removeAttribute("aria-describedby");
+        return;
+      }
+      var note = document.createElement("p");
+      note.className = "overlap-note";
+      note.id = "overlap-note-" + code;
+      note.setAttribute("data-overlap-note", code);
+      note.textContent = TEXTS.overlap.replace("{items}", others.join(TEXTS.separator));
+      placeNote(button, note);
+      button.setAttribute("aria-describedby", note.id);
+    });
+  }
 
   function paintStars() {
     var stars = readStars();
@@ -51,7 +174,19 @@
       ics.href = ics.dataset.base + "?only=" + encodeURIComponent(stars.join(","));
       ics.classList.toggle("is-hidden", stars.length === 0);
     }
-    warnOverlaps(stars);
+    noteOverlaps(overlaps(stars, starInfo(stars)));
+  }
+
+  /* Notes appear without a page change: a screen reader hears the new one here. */
+  var announcer = null;
+  function announce(text) {
+    if (!announcer) {
+      announcer = document.createElement("p");
+      announcer.className = "visually-hidden";
+      announcer.setAttribute("role", "status");
+      document.body.appendChild(announcer);
+    }
+    announcer.textContent = text;
   }
 
   document.addEventListener("click", function (event) {
@@ -65,52 +200,23 @@
     writeStars(stars);
     paintStars();
     applyFilters();
+    var note = document.getElementById("overlap-note-" + code);
+    announce(note ? note.textContent : "");
   });
 
-  /* Two starred things overlap when their times intersect on the same day, unless one
-   * is a talk inside the other (a starred session and its own talk). */
-  function warnOverlaps(stars) {
-    var warning = document.querySelector("[data-overlap-warning]");
-    if (!warning) return;
-    var spans = [];
-    stars.forEach(function (code) {
-      var row = document.querySelector('[data-star-row="' + CSS.escape(code) + '"]') ||
-        document.getElementById("session-" + code);
-      if (!row) return;
-      var timed = row.closest("[data-start]") || row;
-      var session = row.closest(".session");
-      spans.push({
-        code: code,
-        group: session ? session.id : code,
-        date: timed.dataset.date,
-        start: timed.dataset.start,
-        end: timed.dataset.end,
-      });
-    });
-    var clashes = [];
-    for (var i = 0; i < spans.length; i++) {
-      for (var j = i + 1; j < spans.length; j++) {
-        var a = spans[i], b = spans[j];
-        if (a.group === b.group || a.date !== b.date) continue;
-        if (a.start < b.end && b.start < a.end) clashes.push(a.code + " × " + b.code);
-      }
-    }
-    warning.hidden = clashes.length === 0;
-    warning.textContent = clashes.length
-      ? (document.documentElement.lang === "en" ? "Starred items overlap: " : "收藏的报告时间冲突：") +
-        clashes.join("，")
-      : "";
-  }
-
-  /* ---- schedule: filters and day tabs --------------------------------- */
+  /* ---- schedule: filters, day tabs, empty days ------------------------ */
 
   var tools = document.querySelector(".schedule-tools");
   var filters = { track: "", room: "", starred: false };
+  var view = { day: null, lastDay: null }; // the day shown ("all": every day), the last single one
+
+  function filtering() {
+    return Boolean(filters.track || filters.room || filters.starred);
+  }
 
   function applyFilters() {
     if (!tools) return;
     var stars = readStars();
-    var shown = 0;
     $all(".session").forEach(function (card) {
       var visible =
         (!filters.track || card.dataset.track === filters.track) &&
@@ -120,25 +226,22 @@
             return stars.indexOf(row.dataset.starRow) !== -1;
           }));
       card.classList.toggle("is-hidden", !visible);
-      if (visible) shown++;
       $all(".talk-line", card).forEach(function (line) {
         var hideLine = filters.starred && stars.indexOf(card.id.replace("session-", "")) === -1 &&
           stars.indexOf(line.dataset.starRow) === -1;
         line.classList.toggle("is-hidden", hideLine);
       });
     });
-    var filtering = filters.track || filters.room || filters.starred;
+    var narrowed = filtering();
     $all(".item").forEach(function (item) {
-      var keep = !filtering || (filters.starred && !filters.track && !filters.room &&
+      var keep = !narrowed || (filters.starred && !filters.track && !filters.room &&
         stars.indexOf(item.dataset.starRow) !== -1);
       item.classList.toggle("is-hidden", !keep);
-      if (keep) shown++;
     });
     $all(".block").forEach(function (block) {
       block.classList.toggle("is-hidden", $all(".session:not(.is-hidden)", block).length === 0);
     });
-    var empty = document.querySelector("[data-filter-empty]");
-    if (empty) empty.hidden = shown > 0;
+    showDay(view.day);
   }
 
   function setPressed(buttons, chosen) {
@@ -147,20 +250,97 @@
     });
   }
 
+  /* {date: sessions and items shown on that day}. */
+  function matchesByDay() {
+    var counts = {};
+    $all("[data-day]").forEach(function (day) {
+      counts[day.dataset.day] = $all(".session:not(.is-hidden), .item:not(.is-hidden)", day).length;
+    });
+    return counts;
+  }
+
+  function dayName(date) {
+    var tab = document.querySelector('[data-day-tab="' + date + '"]');
+    return tab ? textOf(tab) : date;
+  }
+
+  /* Shows one day (a date) or every day ("all"); with a filter, only days with matches
+   * (the message of tellEmpty stands for a day without). */
   function showDay(date) {
     var days = $all("[data-day]");
-    if (!days.length) return;
+    if (!days.length || !tools) return;
     function exists(d) {
       return days.some(function (day) { return day.dataset.day === d; });
     }
     /* Outside the conference, open on its first talk day rather than registration. */
-    if (!exists(date)) date = exists(tools.dataset.firstDay) ? tools.dataset.firstDay : days[0].dataset.day;
+    if (date !== "all" && !exists(date)) {
+      date = exists(tools.dataset.firstDay) ? tools.dataset.firstDay : days[0].dataset.day;
+    }
+    view.day = date;
+    if (date !== "all") view.lastDay = date;
+    var counts = matchesByDay();
+    var narrowed = filtering();
     days.forEach(function (day) {
-      day.hidden = day.dataset.day !== date;
+      var d = day.dataset.day;
+      day.hidden = (date !== "all" && d !== date) || (narrowed && !counts[d]);
     });
     $all("[data-day-tab]").forEach(function (tab) {
-      tab.setAttribute("aria-selected", tab.dataset.dayTab === date ? "true" : "false");
+      var d = tab.dataset.dayTab;
+      tab.setAttribute("aria-selected", d === date ? "true" : "false");
+      tab.classList.toggle("is-empty", narrowed && d !== "all" && !counts[d]);
     });
+    tellEmpty(date, counts, narrowed);
+  }
+
+  /* Says when the day shown has nothing that matches, and offers the days that have. */
+  function tellEmpty(date, counts, narrowed) {
+    var box = document.querySelector("[data-filter-empty]");
+    if (!box) return;
+    var withMatches = Object.keys(counts).filter(function (d) { return counts[d] > 0; }).sort();
+    var here = date === "all" ? withMatches.length : counts[date];
+    var text = "";
+    var offerDays = false;
+    if (narrowed && !here) {
+      if (filters.starred && !readStars().length) text = box.dataset.textNoStars;
+      else if (date === "all" || !withMatches.length) text = box.dataset.textNone;
+      else {
+        text = box.dataset.textDay.replace("{day}", dayName(date));
+        offerDays = true;
+      }
+    }
+    var shown = text + "|" + withMatches.join();
+    if (box.dataset.shown === shown) return; // unchanged: not announced again
+    box.dataset.shown = shown;
+    box.textContent = "";
+    if (!text) return;
+    var message = document.createElement("p");
+    message.className = "filter-empty__text";
+    message.textContent = text;
+    box.appendChild(message);
+    if (!offerDays) return;
+    var offer = document.createElement("p");
+    offer.className = "filter-empty__days";
+    offer.appendChild(document.createTextNode(box.dataset.textOffer + " "));
+    withMatches.forEach(function (d) {
+      var choice = document.createElement("button");
+      choice.type = "button";
+      choice.className = "chip";
+      choice.setAttribute("data-offered-day", d);
+      choice.textContent = dayName(d);
+      choice.addEventListener("click", function () {
+        chooseDay(d);
+        var tab = document.querySelector('[data-day-tab="' + d + '"]');
+        if (tab) tab.focus();
+      });
+      offer.appendChild(choice);
+      offer.appendChild(document.createTextNode(" "));
+    });
+    box.appendChild(offer);
+  }
+
+  function chooseDay(date) {
+    showDay(date);
+    history.replaceState(null, "", "#day-" + date);
   }
 
   function shanghaiToday() {
@@ -182,23 +362,27 @@
       filters.room = roomSelect.value;
       applyFilters();
     });
+    /* "My schedule" opens on every day (the days with a star); off again, on the day
+     * that was shown before. */
     var starredButton = tools.querySelector("[data-filter-starred]");
     starredButton.addEventListener("click", function () {
       filters.starred = !filters.starred;
       starredButton.setAttribute("aria-pressed", filters.starred ? "true" : "false");
+      if (filters.starred) view.day = "all";
+      else if (view.day === "all") view.day = view.lastDay;
       applyFilters();
     });
     var tabList = document.querySelector(".day-tabs");
     tabList.setAttribute("role", "tablist");
     $all("[data-day-tab]").forEach(function (tab) {
+      tab.hidden = false;
       tab.setAttribute("role", "tab");
       tab.addEventListener("click", function (event) {
         event.preventDefault();
-        showDay(tab.dataset.dayTab);
-        history.replaceState(null, "", "#day-" + tab.dataset.dayTab);
+        chooseDay(tab.dataset.dayTab);
       });
     });
-    var fromHash = (location.hash.match(/^#day-(\d{4}-\d{2}-\d{2})$/) || [])[1];
+    var fromHash = (location.hash.match(/^#day-(\d{4}-\d{2}-\d{2}|all)$/) || [])[1];
     var target = location.hash && document.getElementById(location.hash.slice(1));
     var dayOfTarget = target && target.closest("[data-day]");
     showDay(fromHash || (dayOfTarget && dayOfTarget.dataset.day) || shanghaiToday());
