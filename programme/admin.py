@@ -94,19 +94,19 @@ class SpreadsheetMixin(ImportExportMixin):
 class OrganisationInline(admin.TabularInline):
     model = Organisation
     extra = 0
-    fields = ("role", "name", "position")
+    fields = ("role", "name", "name_en", "position")
 
 
 class ContactInline(admin.TabularInline):
     model = Contact
     extra = 0
-    fields = ("name", "email", "phone", "role", "position")
+    fields = ("name", "email", "phone", "role", "role_en", "position")
 
 
 class RoomInline(admin.TabularInline):
     model = Room
     extra = 0
-    fields = ("name", "position")
+    fields = ("name", "name_en", "position")
 
 
 class TrackInline(admin.TabularInline):
@@ -257,8 +257,9 @@ class ConferenceAdmin(RefusedChangeAdmin, admin.ModelAdmin):
                 "fields": (
                     ("start_date", "end_date"),
                     ("registration_date", "registration_times"),
-                    "venue",
-                    "address",
+                    "registration_times_en",
+                    ("venue", "venue_en"),
+                    ("address", "address_en"),
                     ("website", "livestream"),
                     ("hotel_name", "hotel_website", "hotel_phone"),
                 )
@@ -282,7 +283,7 @@ class PersonAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.ModelAdmin):
 @admin.register(CommitteeMembership)
 class CommitteeMembershipAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.ModelAdmin):
     resource_classes = (CommitteeResource,)
-    list_display = ("person", "role", "title", "affiliation", "position", "conference")
+    list_display = ("person", "role", "title", "title_en", "affiliation", "position", "conference")
     list_filter = ("conference", "role")
     list_select_related = ("person", "conference")
     search_fields = ("person__name", "affiliation")
@@ -292,18 +293,18 @@ class CommitteeMembershipAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.Model
 @admin.register(Contact)
 class ContactAdmin(RefusedChangeAdmin, SpreadsheetMixin, admin.ModelAdmin):
     resource_classes = (ContactResource,)
-    list_display = ("name", "role", "email", "phone", "conference")
+    list_display = ("name", "role", "role_en", "email", "phone", "conference")
     list_filter = ("conference",)
     list_select_related = ("conference",)
-    search_fields = ("name", "email", "role")
+    search_fields = ("name", "email", "role", "role_en")
 
 
 @admin.register(Room)
 class RoomAdmin(RefusedChangeAdmin, admin.ModelAdmin):
-    list_display = ("name", "conference", "position")
+    list_display = ("name", "name_en", "conference", "position")
     list_filter = ("conference",)
     list_select_related = ("conference",)
-    search_fields = ("name",)
+    search_fields = ("name", "name_en")
 
 
 class SearchableSelector(FilteredSelectMultiple):
@@ -414,10 +415,10 @@ class ProgrammeItemForm(ConcurrentEditForm):
 @admin.register(ProgrammeItem)
 class ProgrammeItemAdmin(RefusedChangeAdmin, ConcurrentEditAdmin, admin.ModelAdmin):
     form = ProgrammeItemForm
-    list_display = ("title", "kind", "date", "start", "end", "room", "conference")
+    list_display = ("title", "title_en", "kind", "date", "start", "end", "room", "conference")
     list_filter = ("conference", "kind", "date", ("room", YearListFilter))
     list_select_related = ("room", "conference")
-    search_fields = ("title", "description")
+    search_fields = ("title", "title_en", "description")
     inlines = (ItemHostInline,)
 
 

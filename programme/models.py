@@ -178,8 +178,21 @@ class Conference(models.Model):
         blank=True,
         help_text=_("As printed, e.g. 8 月 8 日 15:00-18:00；8 月 9 日-8 月 10 日 7:30-17:00"),
     )
+    registration_times_en = models.CharField(
+        _("registration times (English)"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. 8 August 15:00-18:00; 9-10 August 7:30-17:00"),
+    )
     venue = models.CharField(_("venue"), max_length=200, blank=True)
+    venue_en = models.CharField(
+        _("venue (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. Friendship Palace, Beijing Friendship Hotel"),
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
+    address_en = models.CharField(_("address (English)"), max_length=300, blank=True)
     website = models.CharField(
         _("website"), max_length=300, blank=True, validators=[validate_web_address]
     )
@@ -289,6 +302,12 @@ class Organisation(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=200)
+    name_en = models.CharField(
+        _("English name"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. School of Mathematical Sciences, Peking University"),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -443,6 +462,12 @@ class CommitteeMembership(Appearance):
     title = models.CharField(
         _("title"), max_length=100, blank=True, help_text=_("As printed, e.g. 院士, 教授")
     )
+    title_en = models.CharField(
+        _("title (English)"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. Academician of the Chinese Academy of Sciences, Professor"),
+    )
 
     class Meta(Appearance.Meta):
         ordering = ("conference", "role", "position")
@@ -467,6 +492,12 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     role = models.CharField(
         _("role"), max_length=100, blank=True, help_text=_("e.g. 会务组, 学生分会联系人")
+    )
+    role_en = models.CharField(
+        _("role (English)"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. Conference secretariat, Student sessions contact"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -497,6 +528,12 @@ class Room(models.Model):
         pgettext_lazy("thing", "name"),
         max_length=200,
         help_text=_("As printed, e.g. 友谊宫 5 号会议室"),
+    )
+    name_en = models.CharField(
+        _("English name"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. Friendship Palace Meeting Room 5"),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
@@ -608,11 +645,25 @@ class ProgrammeItem(Scheduled):
         Conference, models.CASCADE, related_name="programme_items", verbose_name=_("conference")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, help_text=_("As printed, e.g. 午餐"))
+    title_en = models.CharField(
+        _("title (English)"), max_length=300, blank=True, help_text=_("e.g. Lunch")
+    )
     room = models.ForeignKey(
         Room, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("room")
     )
-    description = models.CharField(_("description"), max_length=300, blank=True)
+    description = models.CharField(
+        _("description"),
+        max_length=300,
+        blank=True,
+        help_text=_("Anything else printed in the row, e.g. 见餐券"),
+    )
+    description_en = models.CharField(
+        _("description (English)"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. Location: see your meal voucher"),
+    )
     hosts = models.ManyToManyField(
         Person, through="ItemHost", related_name="hosted_items", verbose_name=_("hosts")
     )

@@ -259,7 +259,9 @@ def _track_contact_rows() -> ArraySubquery:
     sessions' own query: a session page names them without a query of its own (a few
     sessions' tracks have contacts: the student sessions' contact in 2025)."""
     contacts = Contact.objects.filter(tracks=OuterRef("track_id")).order_by("position")
-    fields = JSONObject(pk="pk", name="name", role="role", email="email", phone="phone")
+    fields = JSONObject(
+        pk="pk", name="name", role="role", role_en="role_en", email="email", phone="phone"
+    )
     return ArraySubquery(contacts.values(row=fields))
 
 
@@ -356,6 +358,7 @@ class PersonChair:
 class PersonHost:
     year: int
     title: str
+    title_en: str
     date: dt.date
     start: dt.time
 
@@ -365,6 +368,7 @@ class PersonRole:
     year: int
     role: str
     title: str
+    title_en: str
     affiliation: str
 
     def get_role_display(self) -> str:
@@ -401,26 +405,27 @@ class PersonRecord:
 # it replaces (talks, sessions chaired, items hosted, committee roles) spent more time
 # being composed than PostgreSQL spent running them, on a page of a few lines.
 PERSON_APPEARANCES_SQL = """
-SELECT 'talk', c.year, t.code, t.title, t.item_id IS NOT NULL, a.affiliation,
+SELECT 'talk', c.year, t.code, t.title, '', t.item_id IS NOT NULL, a.affiliation,
        NULL::date, NULL::time, '', 0
   FROM programme_talkspeaker a JOIN programme_talk t ON t.id = a.talk_id
   JOIN programme_conference c ON c.id = t.conference_id
  WHERE a.person_id = %(person)s AND c.published
 UNION ALL
-SELECT 'chair', c.year, s.code, s.topic, false, '', NULL, NULL, '', 0
+SELECT 'chair', c.year, s.code, s.topic, '', false, '', NULL, NULL, '', 0
   FROM programme_sessionchair a JOIN programme_session s ON s.id = a.session_id
   JOIN programme_conference c ON c.id = s.conference_id
  WHERE a.person_id = %(person)s AND c.published
 UNION ALL
-SELECT 'host', c.year, '', i.title, false, '', i.date, i.start, '', 0
+SELECT 'host', c.year, '', i.title, i.title_en, false, '', i.date, i.start, '', 0
   FROM programme_itemhost a JOIN programme_programmeitem i ON i.id = a.item_id
   JOIN programme_conference c ON c.id = i.conference_id
  WHERE a.person_id = %(person)s AND c.published
 UNION ALL
-SELECT 'role', c.year, a.role, a.title, false, a.affiliation, NULL, NULL, a.role, a.position
+SELECT 'role', c.year, a.role, a.title, a.title_en, false, a.affiliation, NULL, NULL, a.role,
+       a.position
   FROM programme_committeemembership a JOIN programme_conference c ON c.id = a.conference_id
  WHERE a.person_id = %(person)s AND c.published
-ORDER BY 2 DESC, 1, 3, 7, 8, 9, 10
+ORDER BY 2 DESC, 1, 3, 8, 9, 10, 11
 """
 
 
@@ -435,15 +440,15 @@ def person_record(slug: str) -> PersonRecord | None:
     with connection.cursor() as cursor:
         cursor.execute(PERSON_APPEARANCES_SQL, {"person": person.pk})
         rows = cursor.fetchall()
-    for kind, year, code, text, invited, affiliation, date, start, role, _ in rows:
+    for kind, year, code, text, text_en, invited, affiliation, date, start, role, _ in rows:
         if kind == "talk":
             record.talks.append(PersonTalk(year, code, text, invited, affiliation))
         elif kind == "chair":
             record.chaired.append(PersonChair(year, code, text))
         elif kind == "host":
-            record.hosted.append(PersonHost(year, text, date, start))
+            record.hosted.append(PersonHost(year, text, text_en, date, start))
         else:
-            record.roles.append(PersonRole(year, role, text, affiliation))
+            record.roles.append(PersonRole(year, role, text, text_en, affiliation))
     return record if record.years else None
 
 

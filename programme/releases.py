@@ -6,12 +6,18 @@ compares two snapshots in attendee terms: talk added or withdrawn, moved in time
 title or speakers changed; session added, cancelled, moved, retitled or chairs changed.
 A talk is "moved" only when its own placement changed (another session, or its own
 times), so moving a whole session is one change, not one per talk.
+
+Changes are compared in the programme's own words (the Chinese room names) and written
+in the reader's language: a room by its English name on English pages (a snapshot taken
+before rooms had one shows the Chinese), and a change of people as the list of names,
+which the page shows as it shows every name (with pinyin in English).
 """
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from programme.localized import is_english
 from programme.queries import Programme
 
 
@@ -27,6 +33,7 @@ def snapshot(programme: Programme) -> dict:
             "start": f"{s.start:%H:%M}",
             "end": f"{s.end:%H:%M}",
             "room": s.room.name if s.room else "",
+            "room_en": s.room.name_en if s.room else "",
             "chairs": _names(s.ordered_chairs),
         }
         for s in programme.sessions
@@ -42,6 +49,7 @@ def snapshot(programme: Programme) -> dict:
             "start": f"{talk.start or where.start:%H:%M}",
             "end": f"{talk.end or where.end:%H:%M}",
             "room": where.room.name if where.room else "",
+            "room_en": where.room.name_en if where.room else "",
         }
     return {"sessions": sessions, "talks": talks}
 
@@ -52,6 +60,10 @@ class Change:
     code: str
     before: str = ""
     after: str = ""
+    # A change of chairs or speakers: the names before and after (`before` and `after`
+    # join them, for the feed).
+    names_before: tuple[str, ...] = ()
+    names_after: tuple[str, ...] = ()
 
     @property
     def label(self):
@@ -72,9 +84,19 @@ KINDS = {
 }
 
 
+def _where(entry: dict) -> tuple:
+    """Where and when, as compared: the same in every language."""
+    return (entry["date"], entry["start"], entry["end"], entry["room"])
+
+
 def _place(entry: dict) -> str:
-    where = f"{entry['date']} {entry['start']}–{entry['end']}"
-    return f"{where} {entry['room']}".strip()
+    """Where and when, as the reader reads it."""
+    room = (is_english() and entry.get("room_en")) or entry["room"]
+    return f"{entry['date']} {entry['start']}–{entry['end']} {room}".strip()
+
+
+def _people_change(kind: str, code: str, before: list[str], after: list[str]) -> Change:
+    return Change(kind, code, "、".join(before), "、".join(after), tuple(before), tuple(after))
 
 
 def changes(old: dict, new: dict) -> list[Change]:
@@ -86,14 +108,12 @@ def changes(old: dict, new: dict) -> list[Change]:
         found.append(Change("session_cancelled", code, before=_place(old_sessions[code])))
     for code in sorted(old_sessions.keys() & new_sessions.keys()):
         was, now = old_sessions[code], new_sessions[code]
-        if _place(was) != _place(now):
+        if _where(was) != _where(now):
             found.append(Change("session_moved", code, _place(was), _place(now)))
         if was["topic"] != now["topic"]:
             found.append(Change("session_retitled", code, was["topic"], now["topic"]))
         if was["chairs"] != now["chairs"]:
-            found.append(
-                Change("session_chairs", code, "、".join(was["chairs"]), "、".join(now["chairs"]))
-            )
+            found.append(_people_change("session_chairs", code, was["chairs"], now["chairs"]))
     old_talks, new_talks = old.get("talks", {}), new.get("talks", {})
     for code in sorted(new_talks.keys() - old_talks.keys()):
         found.append(Change("talk_added", code, after=new_talks[code]["title"]))
@@ -115,16 +135,12 @@ def changes(old: dict, new: dict) -> list[Change]:
                 new_sessions.get(now["session"], {}).get("end"),
             )
         )
-        if _place(was) != _place(now) and not moved_with_session:
+        if _where(was) != _where(now) and not moved_with_session:
             before = f"{was['session']} {_place(was)}".strip()
             after = f"{now['session']} {_place(now)}".strip()
             found.append(Change("talk_moved", code, before, after))
         if was["title"] != now["title"]:
             found.append(Change("talk_retitled", code, was["title"], now["title"]))
         if was["speakers"] != now["speakers"]:
-            found.append(
-                Change(
-                    "talk_speakers", code, "、".join(was["speakers"]), "、".join(now["speakers"])
-                )
-            )
+            found.append(_people_change("talk_speakers", code, was["speakers"], now["speakers"]))
     return found

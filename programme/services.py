@@ -103,8 +103,11 @@ def copy_year(*, conference, first_day: dt.date):
             conference.registration_date + shift if conference.registration_date else None
         ),
         registration_times="",  # as printed, with the old dates: written anew
+        registration_times_en="",
         venue=conference.venue,
+        venue_en=conference.venue_en,
         address=conference.address,
+        address_en=conference.address_en,
         website=conference.website,
         livestream="",
         hotel_name=conference.hotel_name,
@@ -132,7 +135,10 @@ def copy_year(*, conference, first_day: dt.date):
     copy.save()
     for organisation in conference.organisations.all():
         copy.organisations.create(
-            role=organisation.role, name=organisation.name, position=organisation.position
+            role=organisation.role,
+            name=organisation.name,
+            name_en=organisation.name_en,
+            position=organisation.position,
         )
     contacts = {}
     for contact in conference.contacts.all():
@@ -141,11 +147,14 @@ def copy_year(*, conference, first_day: dt.date):
             email=contact.email,
             phone=contact.phone,
             role=contact.role,
+            role_en=contact.role_en,
             position=contact.position,
         )
     rooms = {None: None}
     for room in conference.rooms.all():
-        rooms[room.pk] = copy.rooms.create(name=room.name, position=room.position)
+        rooms[room.pk] = copy.rooms.create(
+            name=room.name, name_en=room.name_en, position=room.position
+        )
     tracks = {}
     for track in conference.tracks.prefetch_related("contacts"):
         tracks[track.pk] = new_track = copy.tracks.create(
@@ -158,6 +167,7 @@ def copy_year(*, conference, first_day: dt.date):
             person_id=member.person_id,
             position=member.position,
             title=member.title,
+            title_en=member.title_en,
             affiliation=member.affiliation,
         )
     slots = [
@@ -177,7 +187,9 @@ def copy_year(*, conference, first_day: dt.date):
             conference=copy,
             kind=item.kind,
             title=item.title,
+            title_en=item.title_en,
             description=item.description,
+            description_en=item.description_en,
             room=rooms[item.room_id],
             date=item.date + shift,
             start=item.start,

@@ -189,12 +189,12 @@ def test_frab_json_spot_check_of_one_talk():
         "start": "13:30",
         "end": "2025-08-09T14:00:00+08:00",
         "duration": "00:30",
-        "room": "友谊宫 5 号会议室",
+        "room": "友谊宫 5 号会议室 Friendship Palace Meeting Room 5",
         "slug": "csml2025-talk-a1-1",
         "url": "https://example.org/2025/talks/A1-1/",
         "title": "Towards understanding the representation learning of diffusion models",
         "subtitle": None,
-        "track": "分会报告",
+        "track": "分会报告 Parallel sessions",
         "type": "talk",
         "language": None,
         "abstract": talk.abstract,
@@ -233,14 +233,15 @@ def test_frab_xml_spot_check_of_one_invited_talk():
             "date": "2025-08-09T08:40:00+08:00",
             "start": "08:40",
             "duration": "00:45",
-            "room": "友谊宫 聚英厅",
+            "room": "友谊宫 聚英厅 Friendship Palace Juying Hall",
             "slug": "csml2025-talk-p1",
             "url": "https://example.org/2025/talks/P1/",
             "title": talk.title,
-            "track": "大会邀请报告",
+            "track": "大会邀请报告 Invited talks",
             "type": "invited talk",
             "abstract": talk.abstract,
-            "description": "邀请报告一\n主持人 Chairs: 许志钦\n报告人 Speakers: 董彬（北京大学）",
+            "description": "邀请报告一 Invited talk 1\n主持人 Chairs: 许志钦\n"
+            "报告人 Speakers: 董彬（北京大学）",
         },
         [("董彬", "8ec86729-1348-511d-920c-41db0ae6f36b")],
         [],
@@ -283,8 +284,8 @@ def test_frab_items_with_a_room_are_events_and_items_without_are_not():
     ]
 
     assert items == [
-        ("致辞", "other", "友谊宫 聚英厅"),
-        ("圆桌论坛", "discussion", "友谊宫 聚英厅"),
+        ("致辞 Opening remarks", "other", "友谊宫 聚英厅 Friendship Palace Juying Hall"),
+        ("圆桌论坛 Roundtable", "discussion", "友谊宫 聚英厅 Friendship Palace Juying Hall"),
     ]
 
 

@@ -35,7 +35,8 @@ def test_year_calendar_has_every_item_session_and_talk_at_shanghai_times(client,
         start = dt.datetime.combine(session.date, session.start, tzinfo=SHANGHAI)
         assert event.dtstart.value == start
         assert event.dtstart.value.utcoffset() == dt.timedelta(hours=8)
-        assert event.location.value == (session.room.name if session.room else "")
+        room = session.room
+        assert event.location.value == (f"{room.name} {room.name_en}" if room else "")
 
 
 def test_talk_calendar_carries_room_abstract_url_and_stable_uid(client):
@@ -44,7 +45,7 @@ def test_talk_calendar_carries_room_abstract_url_and_stable_uid(client):
     _, (event,) = events(client, "/2025/talks/A3-2.ics")
 
     assert event.uid.value == f"{talk.guid}@c2sml.cn"
-    assert event.location.value == talk.session.room.name
+    assert event.location.value == "友谊宫 1 号会议室 Friendship Palace Meeting Room 1"
     assert event.url.value == "http://testserver/2025/talks/A3-2/"
     assert talk.abstract[:40] in event.description.value
     assert "凌青" in event.summary.value

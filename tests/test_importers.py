@@ -452,14 +452,14 @@ def readme_example() -> str:
 
 
 def nodes_of(annotation, value) -> list:
-    """The mappings a schema field's value holds (a bare name is {person: name})."""
+    """The mappings a schema field's value holds (a bare value is {short_key: value})."""
     if typing.get_origin(annotation) is list:
         (element,) = typing.get_args(annotation)
         return [node for item in value for node in nodes_of(element, item)]
     if typing.get_origin(annotation) is dict:
         _key, element = typing.get_args(annotation)
         return [node for item in value.values() for node in nodes_of(element, item)]
-    return [{"person": value} if isinstance(value, str) else value]
+    return [{record_class(annotation).short_key: value} if isinstance(value, str) else value]
 
 
 def record_class(annotation):

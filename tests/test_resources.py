@@ -377,8 +377,8 @@ def test_csv_export_opens_in_excel_as_chinese():
 
     assert version.startswith("v")  # text, never a number, in Excel
     assert text.splitlines()[:2] == [
-        "\ufeff年份,姓名,邮箱,电话,职责,顺序,删除,导出时版本",
-        f"2025,吴磊,leiwu@math.pku.edu.cn,,会务组,0,,{version}",
+        "\ufeff年份,姓名,邮箱,电话,职责,英文职责,顺序,删除,导出时版本",
+        f"2025,吴磊,leiwu@math.pku.edu.cn,,会务组,Conference secretariat,0,,{version}",
     ]
 
 

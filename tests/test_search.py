@@ -121,7 +121,11 @@ def test_pinyin_finds_everyone_so_named_and_characters_only_those_characters(cli
 
 def test_every_pinyin_the_english_pages_show_finds_its_person(client):
     page = client.get("/en/2025/speakers/").content.decode()
-    shown = set(re.findall(r'href="(/en/people/[^"]+)">([^<(]+?) \(([^)<]+)\)</a>', page))
+    shown = set(
+        re.findall(
+            r'href="(/en/people/[^"]+)"><span lang="zh-Hans">([^<]+)</span> \(([^)<]+)\)</a>', page
+        )
+    )
     assert len(shown) > 100  # every Chinese name of the year, with its pinyin
 
     missing = [

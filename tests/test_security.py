@@ -232,8 +232,11 @@ def fill_hostile(*, control: bool) -> dict:
             "name_en",
             "short_name",
             "registration_times",
+            "registration_times_en",
             "venue",
+            "venue_en",
             "address",
+            "address_en",
             "website",
             "livestream",
             "hotel_name",
@@ -242,13 +245,13 @@ def fill_hostile(*, control: bool) -> dict:
             "intro_zh",
             "intro_en",
         ),
-        "organisation": ("name",),
-        "room": ("name",),
+        "organisation": ("name", "name_en"),
+        "room": ("name", "name_en"),
         "track": ("name_zh", "name_en"),
-        "contact": ("name", "email", "phone", "role"),
+        "contact": ("name", "email", "phone", "role", "role_en"),
         "person": ("name", "name_en", "homepage"),
-        "committeemembership": ("title", "affiliation"),
-        "programmeitem": ("title", "description"),
+        "committeemembership": ("title", "title_en", "affiliation"),
+        "programmeitem": ("title", "title_en", "description", "description_en"),
         "itemhost": ("affiliation",),
         "session": ("topic", "meeting"),
         "talk": ("title", "abstract"),
@@ -378,6 +381,35 @@ PAGE_FIELDS = {
 }
 
 
+# What English pages show instead (programme/localized.py): a field's English form.
+ENGLISH_FORMS = {
+    "conference.name_zh": "conference.name_en",
+    "conference.intro_zh": "conference.intro_en",
+    "conference.registration_times": "conference.registration_times_en",
+    "conference.venue": "conference.venue_en",
+    "conference.address": "conference.address_en",
+    "organisation.name": "organisation.name_en",
+    "room.name": "room.name_en",
+    "track.name_zh": "track.name_en",
+    "contact.role": "contact.role_en",
+    "committeemembership.title": "committeemembership.title_en",
+    "programmeitem.title": "programmeitem.title_en",
+    "programmeitem.description": "programmeitem.description_en",
+}
+
+
+def shown_fields(page: str, prefix: str) -> list[str]:
+    """The hostile fields `page` shows in the language of `prefix`."""
+    if not prefix:
+        return list(PAGE_FIELDS[page])
+    return list(dict.fromkeys(ENGLISH_FORMS.get(key, key) for key in PAGE_FIELDS[page]))
+
+
+def both(values: dict, key: str) -> str:
+    """What the one-file exports (frab, calendars) write: the Chinese, then the English."""
+    return f"{values[key]} {values[ENGLISH_FORMS[key]]}"
+
+
 def public_url(page: str, data: dict) -> str:
     year = data["conference"].year
     if page in ("session", "talk", "person"):
@@ -411,7 +443,7 @@ def test_public_page_shows_hostile_text_escaped(client, hostile, page, prefix):
     html = text_of(response)
     assert response.status_code == 200
     assert injection_problems(html) == []
-    assert missing_escaped(html, hostile["values"], PAGE_FIELDS[page]) == []
+    assert missing_escaped(html, hostile["values"], shown_fields(page, prefix)) == []
     assert escape(SCRIPT) in html
 
 
@@ -571,21 +603,21 @@ def test_frab_json_returns_hostile_text_as_data(client, hostile):
     conference = document["schedule"]["conference"]
     events = {event["guid"]: event for event in frab_events(document)}
     talk = events[str(hostile["talk"].guid)]
-    item = next(e for e in events.values() if e["title"] == values["programmeitem.title"])
-    assert conference["title"] == values["conference.name_zh"]
-    assert values["track.name_zh"] in [t["name"] for t in conference["tracks"]]
-    assert values["room.name"] in [r["name"] for r in conference["rooms"]]
+    item = next(e for e in events.values() if e["title"] == both(values, "programmeitem.title"))
+    assert conference["title"] == both(values, "conference.name_zh")
+    assert both(values, "track.name_zh") in [t["name"] for t in conference["tracks"]]
+    assert both(values, "room.name") in [r["name"] for r in conference["rooms"]]
     assert (talk["title"], talk["abstract"], talk["room"]) == (
         values["talk.title"],
         values["talk.abstract"],
-        values["room.name"],
+        both(values, "room.name"),
     )
     assert talk["persons"][0]["name"] == values["person.name"]
     assert talk["persons"][0]["biography"] == values["talkspeaker.bio"]
     for key in ("session.topic", "session.meeting", "sessionchair.affiliation"):
         assert values[key] in talk["description"], key
     assert values["talkspeaker.affiliation"] in talk["description"]
-    assert values["programmeitem.description"] in item["description"]
+    assert both(values, "programmeitem.description") in item["description"]
     assert values["itemhost.affiliation"] in item["description"]
 
 
@@ -594,14 +626,14 @@ def check_frab_xml(content: bytes, data: dict) -> None:
     values = {key: xml_safe(value) for key, value in data["values"].items()}
     root = ET.fromstring(content)
     event = root.find(f".//event[@guid='{data['talk'].guid}']")
-    assert root.findtext("conference/title") == values["conference.name_zh"]
-    assert values["track.name_zh"] in [t.get("name") for t in root.iter("track")]
+    assert root.findtext("conference/title") == both(values, "conference.name_zh")
+    assert both(values, "track.name_zh") in [t.get("name") for t in root.iter("track")]
     assert event.findtext("title") == values["talk.title"]
     assert event.findtext("abstract") == values["talk.abstract"]
-    assert event.findtext("room") == values["room.name"]
+    assert event.findtext("room") == both(values, "room.name")
     assert event.findtext("persons/person") == values["person.name"]
     assert values["session.topic"] in event.findtext("description")
-    assert values["room.name"] in [room.get("name") for room in root.iter("room")]
+    assert both(values, "room.name") in [room.get("name") for room in root.iter("room")]
     assert list(root.iter("script")) == [] and list(root.iter("img")) == []
 
 
@@ -625,11 +657,13 @@ def test_calendar_returns_hostile_text_as_data(client, hostile):
     calendar = icalendar.Calendar.from_ical(response.content)
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
     talk = next(e for uid, e in events.items() if uid.startswith(str(hostile["talk"].guid)))
-    item = next(e for e in events.values() if str(e["summary"]) == values["programmeitem.title"])
+    item = next(
+        e for e in events.values() if str(e["summary"]) == both(values, "programmeitem.title")
+    )
     assert str(talk["summary"]).startswith(values["talk.title"])
-    assert str(talk["location"]) == values["room.name"]
+    assert str(talk["location"]) == both(values, "room.name")
     assert values["talk.abstract"] in str(talk["description"])
-    assert str(item["description"]) == values["programmeitem.description"]
+    assert str(item["description"]) == both(values, "programmeitem.description")
 
 
 def test_calendar_line_breaks_cannot_add_properties_or_events(client):

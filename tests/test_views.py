@@ -154,7 +154,7 @@ def contact_sessions(html: str) -> dict[str, list[tuple[str, str]]]:
     """{contact's name: [(link, code) of each session listed under them]}."""
     listed = {}
     for item in re.findall(r'<li class="contact[^"]*">(.*?)</li>', html, re.S):
-        name = re.search(r'class="contact__name">([^<]+)<', item).group(1)
+        name = re.search(r'class="contact__name">(?:<span lang="zh-Hans">)?([^<]+)<', item)[1]
         listed[name] = re.findall(r'<a class="code-link" href="([^"]+)">([^<]+)</a>', item)
     return listed
 
@@ -277,7 +277,7 @@ def test_english_interface_translates_labels_and_shows_pinyin(client):
     assert "日程" in text_of(chinese)
     assert '<html lang="en">' in text_of(english)
     assert ">Schedule<" in text_of(english) or "Schedule" in text_of(english)
-    assert "董彬 (Dong Bin)" in text_of(english)
+    assert '<span lang="zh-Hans">董彬</span> (Dong Bin)' in text_of(english)
     assert 'href="/en/2025/schedule/"' in text_of(chinese)
     assert 'href="/2025/schedule/"' in text_of(english)
 
@@ -338,7 +338,9 @@ def test_people_lists_are_one_form_with_pinyin_on_english_pages(client):
 
     talk = Talk.objects.get(conference__year=2025, code="A1-1")
     speaker = talk.talk_speakers.select_related("person").get()
-    name = f"{speaker.person.name} ({names.pinyin_name(speaker.person.name)})"
+    pinyin = names.pinyin_name(speaker.person.name)
+    name = f'<span lang="zh-Hans">{speaker.person.name}</span> ({pinyin})'
+    affiliation = f'<span lang="zh-Hans">{speaker.affiliation}</span>'
 
     session_page = text_of(client.get("/en" + talk.session.get_absolute_url()))
     schedule = text_of(client.get("/en/2025/schedule/"))
@@ -346,11 +348,9 @@ def test_people_lists_are_one_form_with_pinyin_on_english_pages(client):
     with translation.override("en"):
         book = programme_book_html(talk.conference)
 
-    assert (
-        f'/">{name}</a><span class="affiliation">（{speaker.affiliation}）</span>' in session_page
-    )
+    assert f'/">{name}</a><span class="affiliation"> ({affiliation})</span>' in session_page
     assert f'<span class="talk-line__who"><span class="person">{name}</span>' in schedule
-    assert f'<span class="person">{name}<span class="affiliation">（' in search
+    assert f'<span class="person">{name}<span class="affiliation"> (' in search
     assert f'<p class="talk__byline">{name}，{speaker.affiliation}</p>' in book
 
 

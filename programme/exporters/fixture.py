@@ -18,8 +18,10 @@ from programme.importers.schema import (
     HostRef,
     HotelData,
     ItemData,
+    OrganisationData,
     PersonData,
     ProgrammeData,
+    RoomData,
     SessionData,
     SpeakerRef,
     TalkData,
@@ -72,8 +74,8 @@ def programme_data(conference: Conference) -> ProgrammeData:
         year=conference.year,
         notes=list(conference.notes),
         conference=from_row(ConferenceData, conference, hotel=from_row(HotelData, conference)),
-        hosts=[o.name for o in organisations if o.role == Organisation.Role.HOST],
-        co_hosts=[o.name for o in organisations if o.role == Organisation.Role.CO_HOST],
+        hosts=organisations_data(organisations, Organisation.Role.HOST),
+        co_hosts=organisations_data(organisations, Organisation.Role.CO_HOST),
         contacts=[from_row(ContactData, c) for c in conference.contacts.order_by("position")],
         people=[
             from_row(PersonData, p, key=p.key if p.key != p.name else "")
@@ -85,7 +87,7 @@ def programme_data(conference: Conference) -> ProgrammeData:
             ]
             for role in CommitteeMembership.Role.values
         },
-        rooms=[room.name for room in conference.rooms.order_by("position")],
+        rooms=[from_row(RoomData, room) for room in conference.rooms.order_by("position")],
         tracks=[from_row(TrackData, t, contacts=[c.name for c in t.ordered]) for t in tracks],
         programme=[
             from_row(
@@ -109,6 +111,10 @@ def programme_data(conference: Conference) -> ProgrammeData:
             for s in programme.sessions
         ],
     )
+
+
+def organisations_data(organisations, role) -> list[OrganisationData]:
+    return [from_row(OrganisationData, o) for o in organisations if o.role == role]
 
 
 def talk_data(talk: Talk) -> TalkData:

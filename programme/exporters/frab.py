@@ -28,8 +28,13 @@ Decisions:
 - Chairs of a session and hosts of an item are not persons (apps list persons as the
   speakers): they are the line "主持人 Chairs: ..." of the event's description, after
   the session and the speakers with their affiliations.
-- Tracks: a session's track by its Chinese name, invited talks "大会邀请报告", other
-  items none. Data labels, not interface strings: they are not translated.
+- Tracks: a session's track, invited talks "大会邀请报告 Invited talks", other items
+  none.
+- One file for every reader (apps poll one address, whatever language they show): rooms,
+  tracks, the titles and descriptions of programme items and the conference's title are
+  written in Chinese and then English where the data has an English form
+  (`localized.bilingual`: "午餐 Lunch", "友谊宫 5 号会议室 Friendship Palace Meeting Room
+  5"), like the labels above; guids stay those of the Chinese names.
 """
 
 import datetime as dt
@@ -42,6 +47,7 @@ from xml.etree import ElementTree as ET
 from programme.caching.urls import url_for
 from programme.exporters.ics import SHANGHAI, people_line
 from programme.identity import name_uuid
+from programme.localized import bilingual
 from programme.models import ProgrammeItem, Room, Talk
 from programme.queries import Programme
 from programme.rich_text import plain_text
@@ -51,7 +57,7 @@ JSON_SCHEMA = "https://c3voc.de/schedule/schema.json"
 TIME_ZONE_NAME = "Asia/Shanghai"
 TIMESLOT_DURATION = "00:05"
 ITEM_ID_OFFSET = 1_000_000_000  # below 2**31, and above any Talk.pk this site will see
-INVITED_TRACK = "大会邀请报告"
+INVITED_TRACK = "大会邀请报告 Invited talks"
 NO_ROOM = "会场待定 Room to be announced"  # for a talk whose session or item has no room
 NO_ROOM_POSITION = 10_000  # after every printed room
 TALK_TYPE = "talk"
@@ -178,10 +184,16 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
     rooms: dict[str, FrabRoom] = {}
 
     def room_of(room: Room | None) -> FrabRoom:
-        name, position = (room.name, room.position) if room else (NO_ROOM, NO_ROOM_POSITION)
-        if name not in rooms:
-            rooms[name] = FrabRoom(name, name_uuid(conference.year, "rooms", name), position)
-        return rooms[name]
+        if room is None:
+            if NO_ROOM not in rooms:
+                rooms[NO_ROOM] = FrabRoom(
+                    NO_ROOM, name_uuid(conference.year, "rooms", NO_ROOM), NO_ROOM_POSITION
+                )
+            return rooms[NO_ROOM]
+        if room.name not in rooms:
+            guid = name_uuid(conference.year, "rooms", room.name)
+            rooms[room.name] = FrabRoom(bilingual(room, "name"), guid, room.position)
+        return rooms[room.name]
 
     def persons(appearances) -> list[FrabPerson]:
         return [
@@ -236,7 +248,7 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
                     item.room,
                     track=INVITED_TRACK,
                     type=INVITED_TALK_TYPE,
-                    lines=[item.title, chairs_line(item.ordered_hosts)],
+                    lines=[bilingual(item, "title"), chairs_line(item.ordered_hosts)],
                     links=[],
                 )
             )
@@ -253,11 +265,13 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
                 room=room_of(item.room),
                 slug=slug(acronym, item.kind, guid.hex[:8]),
                 url=f"{schedule_url}#day-{item.date:%Y-%m-%d}",
-                title=item.title,
+                title=bilingual(item, "title"),
                 track=None,
                 type=ITEM_TYPES.get(item.kind, "other"),
                 abstract="",
-                description=description(item.description, chairs_line(item.ordered_hosts)),
+                description=description(
+                    bilingual(item, "description"), chairs_line(item.ordered_hosts)
+                ),
                 persons=[],
                 links=[],
             )
@@ -274,7 +288,7 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
                     talk,
                     slot,
                     session.room,
-                    track=session.track.name_zh,
+                    track=bilingual(session.track, "name"),
                     type=TALK_TYPE,
                     lines=[
                         f"分会 Session: {session.code} {plain_text(session.topic)}",
@@ -313,7 +327,7 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
                 rooms=list(by_room.items()),
             )
         )
-    tracks = [FrabTrack(t.name_zh, slug(acronym, t.code)) for t in programme.tracks]
+    tracks = [FrabTrack(bilingual(t, "name"), slug(acronym, t.code)) for t in programme.tracks]
     if programme.invited_talks:
         tracks.insert(0, FrabTrack(INVITED_TRACK, slug(acronym, "invited")))
     return FrabSchedule(
@@ -321,7 +335,7 @@ def frab_data(programme: Programme, *, base_url: str, version: str) -> FrabSched
         base_url=f"{site}/",
         url=site + conference.get_absolute_url(),
         acronym=acronym,
-        title=conference.name_zh,
+        title=bilingual(conference, "name"),
         start=min(dates),
         end=max(dates),
         tracks=tracks,

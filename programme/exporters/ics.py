@@ -1,7 +1,9 @@
 """iCalendar (RFC 5545) files of a year, a session, a talk, or a personal selection.
 
 Times are Asia/Shanghai with a VTIMEZONE; UIDs are stable across re-imports (talks use
-their stored GUID, sessions and items a name-based UUID of their natural key).
+their stored GUID, sessions and items a name-based UUID of their natural key). One file
+serves every language: rooms and programme items are written in Chinese, then English
+where the data has it ("午餐 Lunch"), like the labels ("主持人 Chairs").
 """
 
 import datetime as dt
@@ -14,6 +16,7 @@ from icalendar import Timezone
 
 from programme.identity import DOMAIN as UID_DOMAIN
 from programme.identity import name_uuid
+from programme.localized import bilingual
 from programme.queries import Programme
 from programme.rich_text import plain_text
 
@@ -71,9 +74,9 @@ def programme_calendar(
                     date=item.date,
                     start=item.start,
                     end=item.end,
-                    summary=item.title,
-                    location=item.room.name if item.room else "",
-                    description=item.description,
+                    summary=bilingual(item, "title"),
+                    location=bilingual(item.room, "name"),
+                    description=bilingual(item, "description"),
                 )
             )
     for session in programme.sessions:
@@ -86,7 +89,7 @@ def programme_calendar(
                     start=session.start,
                     end=session.end,
                     summary=f"{session.code} {plain_text(session.topic)}",
-                    location=session.room.name if session.room else "",
+                    location=bilingual(session.room, "name"),
                     description="\n".join(
                         filter(
                             None,
@@ -111,7 +114,7 @@ def programme_calendar(
                 start=talk.start or where.start,
                 end=talk.end or where.end,
                 summary=f"{plain_text(talk.title)} — {people_line(talk.ordered_speakers)}",
-                location=where.room.name if where.room else "",
+                location=bilingual(where.room, "name"),
                 description="\n\n".join(
                     filter(None, [people_line(talk.ordered_speakers), talk.abstract])
                 ),

@@ -145,11 +145,16 @@ def load_programme(data: ProgrammeData) -> LoadReport:
         lambda row: (row.role, row.name),
         report,
     )
-    for role, names in (("host", data.hosts), ("co_host", data.co_hosts)):
-        for position, name in enumerate(names):
+    for role, listed in (("host", data.hosts), ("co_host", data.co_hosts)):
+        for position, organisation in enumerate(listed):
             organisations.apply(
-                (role, name),
-                {"conference_id": conference.pk, "role": role, "name": name, "position": position},
+                (role, organisation.name),
+                {
+                    "conference_id": conference.pk,
+                    "role": role,
+                    **model_values(organisation),
+                    "position": position,
+                },
             )
 
     contacts = Sync(Contact, conference.contacts.all(), lambda row: row.name, report)
@@ -160,9 +165,11 @@ def load_programme(data: ProgrammeData) -> LoadReport:
         )
 
     rooms = Sync(Room, conference.rooms.all(), lambda row: row.name, report)
-    for position, name in enumerate(data.rooms):
-        rooms.apply(name, {"conference_id": conference.pk, "name": name, "position": position})
-    room_id = {name: rooms.rows[name].pk for name in data.rooms}
+    for position, room in enumerate(data.rooms):
+        rooms.apply(
+            room.name, {"conference_id": conference.pk, **model_values(room), "position": position}
+        )
+    room_id = {room.name: rooms.rows[room.name].pk for room in data.rooms}
 
     tracks = Sync(Track, conference.tracks.prefetch_related("contacts"), lambda r: r.code, report)
     for position, track in enumerate(data.tracks):

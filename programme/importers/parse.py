@@ -163,7 +163,7 @@ def check_consistency(data: ProgrammeData, document: LocatedDict, reader: Reader
             else:
                 seen[value] = index
 
-    unique(data.rooms, "room", lambda i: ("rooms", i))
+    unique([r.name for r in data.rooms], "room", lambda i: ("rooms", i))
     unique([t.code for t in data.tracks], "track code", lambda i: ("tracks", i, "code"))
     unique([c.name for c in data.contacts], "contact", lambda i: ("contacts", i, "name"))
     unique([s.code for s in data.sessions], "session code", lambda i: ("sessions", i, "code"))
@@ -197,7 +197,7 @@ def check_consistency(data: ProgrammeData, document: LocatedDict, reader: Reader
             check_ref(ref, (*path, j))
 
     rooms, tracks, contacts = (
-        set(data.rooms),
+        {r.name for r in data.rooms},
         {t.code for t in data.tracks},
         {c.name for c in data.contacts},
     )

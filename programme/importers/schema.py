@@ -240,6 +240,7 @@ class PersonRef(Record):
 @dataclass(kw_only=True)
 class CommitteeRef(PersonRef):
     title: str = entry(one_line, column=CommitteeMembership.title)
+    title_en: str = entry(one_line, column=CommitteeMembership.title_en)
     affiliation: str = entry(one_line, column=CommitteeMembership.affiliation)
     model = CommitteeMembership
 
@@ -284,8 +285,11 @@ class ConferenceData(Record):
         date_value, column=Conference.registration_date, default=None
     )
     registration_times: str = entry(one_line, column=Conference.registration_times)
+    registration_times_en: str = entry(one_line, column=Conference.registration_times_en)
     venue: str = entry(one_line, column=Conference.venue)
+    venue_en: str = entry(one_line, column=Conference.venue_en)
     address: str = entry(one_line, column=Conference.address)
+    address_en: str = entry(one_line, column=Conference.address_en)
     website: str = entry(one_line, column=Conference.website)
     livestream: str = entry(one_line, column=Conference.livestream)
     hotel: HotelData = entry(record(HotelData), default=HotelData)
@@ -302,7 +306,28 @@ class ContactData(Record):
     email: str = entry(one_line, column=Contact.email)
     phone: str = entry(one_line, column=Contact.phone)
     role: str = entry(one_line, column=Contact.role)
+    role_en: str = entry(one_line, column=Contact.role_en)
     model = Contact
+
+
+@dataclass(kw_only=True)
+class OrganisationData(Record):
+    """A host or co-host: its name as printed, or {name, name_en}."""
+
+    name: str = entry(one_line, column=Organisation.name, required=True)
+    name_en: str = entry(one_line, column=Organisation.name_en)
+    model = Organisation
+    short_key = "name"
+
+
+@dataclass(kw_only=True)
+class RoomData(Record):
+    """A room: its name as printed, or {name, name_en}."""
+
+    name: str = entry(one_line, column=Room.name, required=True)
+    name_en: str = entry(one_line, column=Room.name_en)
+    model = Room
+    short_key = "name"
 
 
 @dataclass(kw_only=True)
@@ -347,8 +372,10 @@ class ItemData(Record):
     start: dt.time = entry(time_value, column=ProgrammeItem.start, required=True)
     end: dt.time = entry(time_value, column=ProgrammeItem.end, required=True)
     title: str = entry(one_line, column=ProgrammeItem.title, required=True)
+    title_en: str = entry(one_line, column=ProgrammeItem.title_en)
     room: str = entry(one_line, column=Room.name)
     description: str = entry(one_line, column=ProgrammeItem.description)
+    description_en: str = entry(one_line, column=ProgrammeItem.description_en)
     hosts: list[HostRef] = entry(ListOf(record(HostRef)), default=list)
     talk: TalkData | None = entry(record(TalkData), default=None)
     model = ProgrammeItem
@@ -380,14 +407,14 @@ class ProgrammeData(Record):
     year: int = entry(year_value, column=Conference.year, required=True)
     notes: list[str] = entry(ListOf(text), default=list)
     conference: ConferenceData = entry(record(ConferenceData), required=True)
-    hosts: list[str] = entry(ListOf(one_line), column=Organisation.name, default=list)
-    co_hosts: list[str] = entry(ListOf(one_line), column=Organisation.name, default=list)
+    hosts: list[OrganisationData] = entry(ListOf(record(OrganisationData)), default=list)
+    co_hosts: list[OrganisationData] = entry(ListOf(record(OrganisationData)), default=list)
     contacts: list[ContactData] = entry(ListOf(record(ContactData)), default=list)
     people: list[PersonData] = entry(ListOf(record(PersonData)), default=list)
     committees: dict[str, list[CommitteeRef]] = entry(
         ListsByChoice(CommitteeMembership.role, record(CommitteeRef)), default=dict
     )
-    rooms: list[str] = entry(ListOf(one_line), column=Room.name, default=list)
+    rooms: list[RoomData] = entry(ListOf(record(RoomData)), default=list)
     tracks: list[TrackData] = entry(ListOf(record(TrackData)), default=list)
     programme: list[ItemData] = entry(ListOf(record(ItemData)), default=list)
     sessions: list[SessionData] = entry(ListOf(record(SessionData)), default=list)

@@ -157,6 +157,7 @@ class CommitteeResource(NaturalKeyResource):
     role = field("role", "角色", RoleWidget())
     person = field("person", "人员", PersonWidget())
     title = field("title", "头衔")
+    title_en = field("title_en", "英文头衔")
     affiliation = field("affiliation", "单位")
     position = field("position", "顺序", PositionWidget())
     natural_key = (YEAR, "角色", "人员")
@@ -170,6 +171,7 @@ class CommitteeResource(NaturalKeyResource):
             "role",
             "person",
             "title",
+            "title_en",
             "affiliation",
             "position",
             "delete",
@@ -199,6 +201,7 @@ class ContactResource(NaturalKeyResource):
     email = field("email", "邮箱")
     phone = field("phone", "电话")
     role = field("role", "职责")
+    role_en = field("role_en", "英文职责")
     position = field("position", "顺序", PositionWidget())
     natural_key = (YEAR, "姓名")
 
@@ -206,7 +209,17 @@ class ContactResource(NaturalKeyResource):
         model = Contact
         name = "联系人（按年份 + 姓名）"
         import_id_fields = ("conference", "name")
-        fields = ("conference", "name", "email", "phone", "role", "position", "delete", "version")
+        fields = (
+            "conference",
+            "name",
+            "email",
+            "phone",
+            "role",
+            "role_en",
+            "position",
+            "delete",
+            "version",
+        )
 
     def with_related(self, queryset):
         return queryset.select_related("conference")

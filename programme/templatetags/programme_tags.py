@@ -4,10 +4,10 @@ from django import template
 from django.template.defaultfilters import time as time_filter
 from django.utils.html import escape, format_html, json_script
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from programme import names, rich_text, text
+from programme import dates, localized, names, rich_text, text
 from programme.caching.urls import url_for
 
 register = template.Library()
@@ -48,13 +48,65 @@ def excerpt(text: str, terms):
     return mark_safe(before + html + after)  # noqa: S308  escaped by highlight
 
 
+CHINESE = ' lang="zh-Hans"'
+
+
 @register.filter
-def display_name(person) -> str:
-    """`张林峰` in Chinese; `张林峰 (Zhang Linfeng)` in the English interface."""
-    name = person.name
-    if get_language() == "en" and names.is_chinese(name):
-        return f"{name} ({person.name_en or names.pinyin_name(name)})"
-    return name
+def display_name(person, terms=()):
+    """A person's (or a contact's, or a name's as a release kept it) name: `张林峰` in
+    Chinese; in the English interface `张林峰 (Zhang Linfeng)`, the Chinese marked as such,
+    with the English name where one is known and the pinyin otherwise. `terms`: words to
+    mark (search results)."""
+    name = person if isinstance(person, str) else person.name
+    html = rich_text.highlight(name, terms)
+    if localized.is_english() and names.is_chinese(name):
+        english = getattr(person, "name_en", "") or names.pinyin_name(name)
+        html = f"<span{CHINESE}>{html}</span> ({rich_text.highlight(english, terms)})"
+    return mark_safe(html)  # noqa: S308  escaped by highlight
+
+
+@register.filter(name="localized")
+def localized_value(obj, field: str) -> str:
+    """`{{ room|localized:"name" }}`: the English form on English pages where there is
+    one, else the Chinese (programme/localized.py)."""
+    return localized.localized(obj, field)
+
+
+@register.filter(is_safe=True)
+def source_lang(value) -> str:
+    """` lang="zh-Hans"` for the element showing `value` when it is Chinese on a page of
+    another language: a title, topic, abstract, bio or affiliation printed only in
+    Chinese. Screen readers then read it as Chinese, and tests/test_english_site.py
+    tells it from an untranslated label."""
+    if localized.is_english() and names.is_chinese(str(value or "")):
+        return mark_safe(CHINESE)  # noqa: S308  a constant
+    return ""
+
+
+@register.simple_tag
+def note(*parts, terms=()):
+    """What the books print in brackets after a name, in the page's language:
+    `（院士，北京大学）`; on English pages ` (Academician, 北京大学)`, with the part printed
+    only in Chinese marked. `parts`: texts, empty ones left out (a title, an affiliation)."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return ""
+    english = localized.is_english()
+    shown = [
+        f"<span{CHINESE}>{rich_text.highlight(part, terms)}</span>"
+        if english and names.is_chinese(part)
+        else rich_text.highlight(part, terms)
+        for part in parts
+    ]
+    if english:
+        return mark_safe(f'<span class="affiliation"> ({", ".join(shown)})</span>')  # noqa: S308
+    return mark_safe(f'<span class="affiliation">（{"，".join(shown)}）</span>')  # noqa: S308
+
+
+@register.simple_tag
+def date_range(start, end, weekdays=False):
+    """`9–10 August 2025` / `2025年8月9日 – 8月10日`: see programme/dates.py."""
+    return dates.date_range(start, end, weekdays=weekdays)
 
 
 @register.filter
@@ -101,7 +153,8 @@ def time_range_html(scheduled):
 @register.simple_tag
 def people(appearances, with_affiliation=False, linked=True, terms=(), byline=False):
     """A list of people (speakers, chairs, hosts), the one way every page and the book
-    show one: display names (with pinyin in the English interface), separated by 、.
+    show one: display names (with pinyin in the English interface), separated by 、
+    (in English by a comma).
 
     linked: each name links to the person's page and `online` is a badge (the web pages);
     otherwise each person is a <span class="person"> (the book; lines whose link is the
@@ -110,7 +163,7 @@ def people(appearances, with_affiliation=False, linked=True, terms=(), byline=Fa
     online = _("online")
     parts = []
     for appearance in appearances:
-        html = rich_text.highlight(display_name(appearance.person), terms)
+        html = display_name(appearance.person, terms)
         affiliation = appearance.affiliation if with_affiliation or byline else ""
         if byline:
             parts.append(
@@ -119,17 +172,15 @@ def people(appearances, with_affiliation=False, linked=True, terms=(), byline=Fa
             continue
         if linked:
             html = f'<a href="{escape(appearance.person.get_absolute_url())}">{html}</a>'
-        if affiliation:
-            html += (
-                f'<span class="affiliation">（{rich_text.highlight(affiliation, terms)}）</span>'
-            )
+        html += note(affiliation, terms=terms)
         if getattr(appearance, "online", False):
             if linked:
                 html += f'<span class="badge badge--online">{escape(online)}</span>'
             else:
                 html += f'<span class="online">（{escape(online)}）</span>'
         parts.append(html if linked else f'<span class="person">{html}</span>')
-    separator = "；" if byline else '<span class="sep">、</span>'
+    between = pgettext("between names", ", ")
+    separator = "；" if byline else f'<span class="sep">{escape(between)}</span>'
     return mark_safe(separator.join(parts))  # noqa: S308  every part is escaped above
 
 

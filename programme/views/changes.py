@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from programme import releases
 from programme.caching.pages import YearPageMixin
 from programme.caching.programmes import year_programme
+from programme.localized import localized
 from programme.models import Conference
 from programme.text import xml_safe
 
@@ -56,7 +57,7 @@ class ChangesFeed(Feed):
         return reverse("programme:changes", args=[conference.year])
 
     def description(self, conference):
-        return xml_safe(conference.name_zh)
+        return xml_safe(localized(conference, "name"))
 
     def items(self, conference):
         history, _latest = release_history(conference)

@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 from programme import queries
 from programme.caching.pages import CachedPageMixin, YearPageMixin
 from programme.caching.programmes import year_programme
+from programme.localized import localized
 from programme.models import CommitteeMembership, Conference
 from programme.names import pinyin_sort_key
 from programme.views.moved import moved_or_404
@@ -46,8 +47,8 @@ def timeline_entries(programme: queries.Programme) -> list[dict]:
         {
             "start": aware(i.date, i.start),
             "end": aware(i.date, i.end),
-            "title": i.talk_or_none.title if i.talk_or_none else i.title,
-            "where": i.room.name if i.room else "",
+            "title": i.talk_or_none.title if i.talk_or_none else localized(i, "title"),
+            "where": localized(i.room, "name"),
             "url": i.talk_or_none.get_absolute_url() if i.talk_or_none else "",
         }
         for i in programme.items
@@ -57,7 +58,7 @@ def timeline_entries(programme: queries.Programme) -> list[dict]:
             "start": aware(s.date, s.start),
             "end": aware(s.date, s.end),
             "title": f"{s.code} {s.topic}",
-            "where": s.room.name if s.room else "",
+            "where": localized(s.room, "name"),
             "url": s.get_absolute_url(),
         }
         for s in programme.sessions
