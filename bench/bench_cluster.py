@@ -870,6 +870,9 @@ def edit_storm(env: dict, database: str, *, duration: int, clients: int) -> Chec
         run = Run(env, redis_server, args, database)
         servers = Servers(env, redis_server.url, DEPLOYS[0]).start()
         try:
+            run.edit(
+                run.admin(servers.a)
+            )  # a first mark, by which pages showing the talk are known
             return check_load(run, servers)
         finally:
             servers.stop()

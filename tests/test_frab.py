@@ -314,3 +314,37 @@ def test_slug_keeps_four_characters_after_the_acronym_for_short_codes():
         "csml2025-talk-p1",
         "csml2025-talk-a1-1",
     ]
+
+
+# ---------------------------------------------------------------------------
+# Our XML writer (frab.indented_xml) against ElementTree's own.
+
+
+def elementtree_text(root: ET.Element) -> str:
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode")
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_frab_xml_is_written_as_elementtree_writes_it(year):
+    from programme.exporters.frab import frab_tree, indented_xml
+
+    ours = indented_xml(frab_tree(programme(year), base_url=BASE_URL, version="v1"))
+
+    assert ours == elementtree_text(frab_tree(programme(year), base_url=BASE_URL, version="v1"))
+
+
+def test_hostile_values_are_escaped_as_elementtree_escapes_them():
+    from programme.exporters.frab import indented_xml
+
+    hostile = ["a & b < c > d \" e ' f", "line\nbreak\r\nand\ttab", "]]> <!-- x -->", "", "扩散"]
+
+    def tree():
+        root = ET.Element("schedule")
+        for n, value in enumerate(hostile):
+            day = ET.SubElement(root, "day", {"index": str(n), "name": value})
+            ET.SubElement(day, "title").text = value
+            ET.SubElement(day, "persons")
+        return root
+
+    assert indented_xml(tree()) == elementtree_text(tree())
