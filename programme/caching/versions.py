@@ -28,8 +28,12 @@ class Stamp:
 
 OVERALL_SQL = "SELECT version, changed_at FROM programme_dataversion WHERE conference_id IS NULL"
 SCOPE_SQL = "SELECT version FROM programme_dataversion WHERE conference_id IS NOT DISTINCT FROM %s"
+# With the name of the year's latest schedule release (frab's version): a release bumps
+# the year's version like any change, so it is kept with the conference.
 CONFERENCE_SQL = (
-    "SELECT c.*, v.version AS data_version, v.changed_at AS data_changed_at "
+    "SELECT c.*, v.version AS data_version, v.changed_at AS data_changed_at, "
+    "(SELECT r.name FROM programme_release r WHERE r.conference_id = c.id "
+    "ORDER BY r.created_at DESC LIMIT 1) AS latest_release "
     "FROM programme_conference c JOIN programme_dataversion v ON v.conference_id = c.id "
     "WHERE c.year = %s AND (c.published OR %s)"
 )

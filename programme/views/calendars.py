@@ -69,9 +69,9 @@ class FrabView(YearPageMixin, View):
 
 
 def export_version(conference, stamp) -> str:
-    """The name of the latest schedule release; before the first one, the data version."""
-    latest = conference.releases.order_by("-created_at").values_list("name", flat=True)
-    return latest.first() or f"unreleased-{stamp.version}"
+    """The name of the latest schedule release (read with the conference,
+    versions.CONFERENCE_SQL); before the first one, the data version."""
+    return conference.latest_release or f"unreleased-{stamp.version}"
 
 
 class ProgrammeBookView(YearMixin, View):
