@@ -42,7 +42,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from itertools import pairwise
-from xml.etree import ElementTree as ET
 
 from programme.caching.urls import url_for
 from programme.exporters.ics import SHANGHAI, people_line
@@ -412,96 +411,99 @@ XML_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
 
 
 def frab_xml(programme: Programme, *, base_url: str, version: str) -> bytes:
-    """The schedule as an XML document (c3voc schedule.xml.xsd), UTF-8 with declaration.
-    Characters XML cannot carry are dropped from the whole text in one pass, not from
-    each of its ~300,000 values (escaping never makes them)."""
-    root = frab_tree(programme, base_url=base_url, version=version)
-    return XML_DECLARATION + xml_safe(indented_xml(root)).encode()
+    """The schedule as an XML document (c3voc schedule.xml.xsd), UTF-8 with declaration,
+    indented as `ET.indent` indents.
 
-
-def frab_tree(programme: Programme, *, base_url: str, version: str) -> ET.Element:
+    Written line by line, not built as an ElementTree and serialised: the tree's 27,000
+    elements and ElementTree's generic serialiser took half the export's time on a
+    miss. tests/test_frab.py reads the document back with ElementTree and checks that
+    ElementTree writes it again character for character, so the escaping and layout
+    are ElementTree's. Characters XML cannot carry are dropped from the whole text in
+    one pass at the end (escaping never makes them)."""
     data = frab_data(programme, base_url=base_url, version=version)
+    lines = ["<schedule>"]
 
-    def add(parent, tag: str, text=None, **attributes) -> ET.Element:
-        element = ET.SubElement(parent, tag, {k: str(v) for k, v in attributes.items()})
-        if text is not None:
-            element.text = str(text)
-        return element
-
-    root = ET.Element("schedule")
-    add(root, "version", data.version)
-    conference = add(root, "conference")
-    add(conference, "acronym", data.acronym)
-    add(conference, "title", data.title)
-    add(conference, "start", data.start.isoformat())
-    add(conference, "end", data.end.isoformat())
-    add(conference, "days", len(data.days))
-    add(conference, "timeslot_duration", TIMESLOT_DURATION)
-    add(conference, "base_url", data.base_url)
-    add(conference, "url", data.url)
-    add(conference, "time_zone_name", TIME_ZONE_NAME)
-    for track in data.tracks:
-        add(conference, "track", name=track.name, slug=track.slug)
-    for day in data.days:
-        day_element = add(
-            root,
-            "day",
-            index=day.index,
-            date=day.date.isoformat(),
-            start=day.start.isoformat(),
-            end=day.end.isoformat(),
-        )
-        for room, events in day.rooms:
-            room_element = add(day_element, "room", name=room.name, guid=room.guid)
-            for e in events:
-                event = add(room_element, "event", id=e.id, guid=e.guid)
-                add(event, "date", e.start.isoformat())
-                add(event, "start", f"{e.start:%H:%M}")
-                add(event, "duration", e.duration)
-                add(event, "room", e.room.name)
-                add(event, "slug", e.slug)
-                add(event, "url", e.url)
-                add(event, "title", e.title)
-                add(event, "track", e.track or "")
-                add(event, "type", e.type)
-                add(event, "abstract", e.abstract)
-                add(event, "description", e.description)
-                persons = add(event, "persons")
-                for p in e.persons:
-                    add(persons, "person", p.name, guid=p.guid)
-                links = add(event, "links")
-                for link in e.links:
-                    add(links, "link", link.title, href=link.url, type=link.type)
-    return root
-
-
-def indented_xml(root: ET.Element) -> str:
-    """`ET.indent(root)` then `ET.tostring(root, encoding="unicode")`, character for
-    character (tests/test_frab.py compares), for the trees frab_tree builds: elements
-    hold text or children, never both.
-
-    Why: ElementTree's serialiser, a generic one (namespaces, comments, processing
-    instructions, a write call per piece), took a third of the export's time on a miss;
-    a line per element here takes a fifth of that."""
-    lines = []
-
-    def write(element: ET.Element, indent: str):
-        attributes = "".join(
-            f' {name}="{escape_attribute(value)}"' for name, value in element.items()
-        )
-        tag = element.tag
-        if len(element):
-            lines.append(f"{indent}<{tag}{attributes}>")
-            for child in element:
-                write(child, indent + "  ")
-            lines.append(f"{indent}</{tag}>")
-        elif element.text:
-            lines.append(f"{indent}<{tag}{attributes}>{escape_text(element.text)}</{tag}>")
+    def leaf(indent: str, tag: str, text, **attributes):
+        text = "" if text is None else str(text)
+        opening = f"{indent}<{tag}{attributes_text(attributes)}"
+        if text:
+            lines.append(f"{opening}>{escape_text(text)}</{tag}>")
         else:
-            lines.append(f"{indent}<{tag}{attributes} />")
+            lines.append(f"{opening} />")
 
-    write(root, "")
-    return "\n".join(lines)
+    def parent(indent: str, tag: str, children: list, write_child, **attributes):
+        """An element holding `children`, each written by `write_child(child)`."""
+        if not children:
+            lines.append(f"{indent}<{tag}{attributes_text(attributes)} />")
+            return
+        lines.append(f"{indent}<{tag}{attributes_text(attributes)}>")
+        for child in children:
+            write_child(child)
+        lines.append(f"{indent}</{tag}>")
+
+    leaf("  ", "version", data.version)
+    lines.append("  <conference>")
+    leaf("    ", "acronym", data.acronym)
+    leaf("    ", "title", data.title)
+    leaf("    ", "start", data.start.isoformat())
+    leaf("    ", "end", data.end.isoformat())
+    leaf("    ", "days", len(data.days))
+    leaf("    ", "timeslot_duration", TIMESLOT_DURATION)
+    leaf("    ", "base_url", data.base_url)
+    leaf("    ", "url", data.url)
+    leaf("    ", "time_zone_name", TIME_ZONE_NAME)
+    for track in data.tracks:
+        leaf("    ", "track", "", name=track.name, slug=track.slug)
+    lines.append("  </conference>")
+
+    def event(e):
+        indent = "        "
+        lines.append(f"      <event{attributes_text({'id': e.id, 'guid': e.guid})}>")
+        leaf(indent, "date", e.start.isoformat())
+        leaf(indent, "start", f"{e.start:%H:%M}")
+        leaf(indent, "duration", e.duration)
+        leaf(indent, "room", e.room.name)
+        leaf(indent, "slug", e.slug)
+        leaf(indent, "url", e.url)
+        leaf(indent, "title", e.title)
+        leaf(indent, "track", e.track or "")
+        leaf(indent, "type", e.type)
+        leaf(indent, "abstract", e.abstract)
+        leaf(indent, "description", e.description)
+        parent(
+            indent,
+            "persons",
+            e.persons,
+            lambda p: leaf(indent + "  ", "person", p.name, guid=p.guid),
+        )
+        parent(
+            indent,
+            "links",
+            e.links,
+            lambda link: leaf(indent + "  ", "link", link.title, href=link.url, type=link.type),
+        )
+        lines.append("      </event>")
+
+    def room(room_and_events):
+        room, events = room_and_events
+        parent("    ", "room", events, event, name=room.name, guid=room.guid)
+
+    for day in data.days:
+        attributes = {
+            "index": day.index,
+            "date": day.date.isoformat(),
+            "start": day.start.isoformat(),
+            "end": day.end.isoformat(),
+        }
+        parent("  ", "day", day.rooms, room, **attributes)
+    lines.append("</schedule>")
+    return XML_DECLARATION + xml_safe("\n".join(lines)).encode()
+
+
+def attributes_text(attributes: dict) -> str:
+    return "".join(
+        f' {name}="{escape_attribute(str(value))}"' for name, value in attributes.items()
+    )
 
 
 def escape_text(text: str) -> str:
