@@ -39,17 +39,21 @@ def browser():
         browser.close()
 
 
-def new_page(browser, width: int):
-    context = browser.new_context(
+def new_context(browser, width: int, *, service_workers: str = "block"):
+    """A phone (width < 500) or laptop window in Chinese, in Shanghai time. Service
+    workers are blocked by default: one would keep each year opened (hundreds of
+    requests behind the test's back); tests/test_browser_offline.py allows them."""
+    return browser.new_context(
         viewport={"width": width, "height": 900 if width > 500 else 800},
         device_scale_factor=1,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
-        # The service worker would keep each year opened (hundreds of requests behind
-        # the test's back); tests/test_browser_offline.py allows it in its own contexts.
-        service_workers="block",
+        service_workers=service_workers,
     )
-    return context.new_page()
+
+
+def new_page(browser, width: int):
+    return new_context(browser, width).new_page()
 
 
 def screenshot(page, name: str):

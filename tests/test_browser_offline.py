@@ -17,6 +17,7 @@ import pytest
 
 from programme.importers import import_programme_files
 from programme.models import Session, Talk, TalkSpeaker
+from tests.browser import new_context as browser_context
 from tests.browser import screenshot
 from tests.conftest import FIXTURES
 
@@ -39,13 +40,7 @@ def new_context(browser):
     contexts = []
 
     def make(width: int):
-        context = browser.new_context(
-            viewport={"width": width, "height": 900 if width > 500 else 800},
-            device_scale_factor=1,
-            locale="zh-CN",
-            timezone_id="Asia/Shanghai",
-            service_workers="allow",
-        )
+        context = browser_context(browser, width, service_workers="allow")
         contexts.append(context)
         return context
 

@@ -75,7 +75,11 @@ def people_list(people):
     12 ms for a year's 190 people, on every page that missed the store; this takes a
     tenth of it. The names, the marks and the localized titles come from the same
     helpers as everywhere else."""
-    chair_title, chair, host = escape(_("Chair")), escape(_("chair")), escape(_("host"))
+    chair_title, chair, host = (
+        html.escape(_("Chair")),
+        html.escape(_("chair")),
+        html.escape(_("host")),
+    )
     rows = []
     for entry in people:
         person = entry["person"]
